@@ -1,0 +1,538 @@
+"""State transitions of one person's response: the conversation, without any I/O.
+
+Every call takes the current ``ResponseState`` and an input (typed text or a button payload) and
+returns a ``Turn``: the new state, the answers to store and the replies to send. The caller stores
+the turn before it sends the replies, so nothing that was acknowledged can be lost.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
+
+from conversations.commands import LANGUAGE_LABELS, Command, CommandWords, ParsedCommand
+from conversations.i18n import Localizer, NumberParseError, fold
+from conversations.questionnaire import NumberQuestion, RoleQuestion, TextQuestion
+from conversations.questions import Question, QuestionKind, QuestionSequence
+from conversations.replies import (
+    AnswerEcho,
+    Button,
+    Notice,
+    Paused,
+    QuestionReply,
+    Reply,
+    ReviewLine,
+    ReviewReply,
+    Submitted,
+    Tone,
+)
+from conversations.state import REVIEW, Answer, AnswerState, ResponseState, ResponseStatus
+
+MAX_INPUT_CHARS = 4000  # longer messages are refused before any parsing
+DONT_KNOW_PAYLOAD = "dk"
+_CONTROL_PAYLOADS = {
+    "back": Command.BACK,
+    "skip": Command.SKIP,
+    "pause": Command.PAUSE,
+    "why": Command.WHY,
+    DONT_KNOW_PAYLOAD: Command.DONT_KNOW,
+}
+
+
+@dataclass(frozen=True)
+class Turn:
+    state: ResponseState
+    saved: tuple[Answer, ...] = ()
+    replies: tuple[Reply, ...] = ()
+    submitted: bool = False  # the submitted answers changed: refresh the team's results
+
+
+class InvalidInput(Exception):
+    """Typed input that does not answer the question; the message is already localized."""
+
+
+class Conversation:
+    def __init__(self, sequence: QuestionSequence, localizers: Mapping[str, Localizer]) -> None:
+        self.sequence = sequence
+        self.questionnaire = sequence.questionnaire
+        self.localizers = dict(localizers)
+        self.commands = CommandWords(self.localizers.values())
+        # Adoption values and role options keyed by their folded labels in every language.
+        self._scale_words: dict[str, int | None] = {}
+        for loc in self.localizers.values():
+            for point in self.questionnaire.scale:
+                self._scale_words[fold(loc._(point.label))] = point.value
+            self._scale_words[fold(loc._(self.questionnaire.dont_know.label))] = None
+
+    # ------------------------------------------------------------------ entry points
+
+    def new_state(self, locale: str) -> ResponseState:
+        return ResponseState(locale=locale, position=self.sequence.questions[0].id)
+
+    def welcome(self, state: ResponseState) -> Turn:
+        loc = self._loc(state)
+        intro = loc._(
+            "This is the {title}: {count} short questions about how your team "
+            "serves its customers. It takes about 10 minutes; your answers are saved as you go.",
+            title=loc._(self.questionnaire.title),
+            count=len(self.sequence),
+        )
+        words = {c: CommandWords.word(loc, c) for c in Command}
+        controls = loc._(
+            "You can type {back}, {skip}, {why} or {pause} at any question, "
+            "and {language} en|tr to switch language.",
+            back=words[Command.BACK],
+            skip=words[Command.SKIP],
+            why=words[Command.WHY],
+            pause=words[Command.PAUSE],
+            language=words[Command.LANGUAGE],
+        )
+        return Turn(state, replies=(Notice(intro + "\n" + controls), *self.current(state)))
+
+    def resume(self, state: ResponseState) -> Turn:
+        return Turn(state, replies=self.current(state))
+
+    def handle_text(self, state: ResponseState, text: str) -> Turn:
+        loc = self._loc(state)
+        if not state.snapshot_open:
+            return self._closed(state)
+        stripped = text.strip()
+        if not stripped:
+            return self._invalid(state, loc._("Your message was empty."))
+        if len(stripped) > MAX_INPUT_CHARS:
+            return self._invalid(
+                state,
+                loc._("That message is too long ({count} characters).", count=loc.number(len(stripped))),
+            )
+        command = self.commands.parse(stripped)
+        if command is not None:
+            return self._command(state, command)
+        if state.position == REVIEW:
+            return self._invalid(state, self._review_help(loc))
+        question = self.sequence.by_id(state.position)
+        try:
+            answer = self._parse_answer(loc, question, stripped)
+        except InvalidInput as exc:
+            return self._invalid(state, str(exc))
+        return self._record(state, answer)
+
+    def handle_button(self, state: ResponseState, payload: str) -> Turn:
+        loc = self._loc(state)
+        if not state.snapshot_open:
+            return self._closed(state)
+        parts = payload.split(":")
+        if parts[0] == "r" and len(parts) >= 2:
+            if state.position != REVIEW:
+                return self._stale(state)
+            if parts[1] == "submit":
+                return self._command(state, ParsedCommand(Command.SUBMIT))
+            if parts[1] == "change" and len(parts) == 3:
+                return self._command(state, ParsedCommand(Command.CHANGE, parts[2]))
+        elif parts[0] == "q" and len(parts) == 3 and parts[1] in self.sequence:
+            if parts[1] != state.position:
+                return self._stale(state)
+            question = self.sequence.by_id(parts[1])
+            control = _CONTROL_PAYLOADS.get(parts[2])
+            if control is not None:
+                return self._command(state, ParsedCommand(control))
+            answer = self._option_answer(question, parts[2])
+            if answer is not None:
+                return self._record(state, answer)
+        return self._invalid(state, loc._("That button is not one I know."))
+
+    # ------------------------------------------------------------------ rendering
+
+    def current(self, state: ResponseState) -> tuple[Reply, ...]:
+        if state.position == REVIEW:
+            return (self.review(state),)
+        return (self.question_reply(state, self.sequence.by_id(state.position)),)
+
+    def question_reply(self, state: ResponseState, question: Question) -> QuestionReply:
+        loc = self._loc(state)
+        qid = question.id
+        words = {c: CommandWords.word(loc, c) for c in Command}
+        options: list[Button] = []
+        if question.kind is QuestionKind.PRACTICE:
+            for point in self.questionnaire.scale:
+                options.append(
+                    Button(loc._(point.label), f"q:{qid}:{point.value}", str(point.value + 1))
+                )
+            options.append(
+                Button(loc._(self.questionnaire.dont_know.label), f"q:{qid}:{DONT_KNOW_PAYLOAD}", "0")
+            )
+            hint = loc._(
+                "Type 1–4, or 0 if you don't know. Also: {back}, {skip}, {why}, {pause}.",
+                back=words[Command.BACK],
+                skip=words[Command.SKIP],
+                why=words[Command.WHY],
+                pause=words[Command.PAUSE],
+            )
+        elif isinstance(question.source, RoleQuestion):
+            for index, option in enumerate(question.source.options, start=1):
+                options.append(Button(loc._(option.label), f"q:{qid}:{option.id}", str(index)))
+            hint = loc._(
+                "Type 1–{last}. Also: {skip}, {pause}.",
+                last=len(options),
+                skip=words[Command.SKIP],
+                pause=words[Command.PAUSE],
+            )
+        elif isinstance(question.source, NumberQuestion):
+            hint = loc._(
+                "Type a number from {low} to {high}, like {example} — or {skip} if you don't have it.",
+                low=loc.number(question.source.min),
+                high=loc.number(question.source.max),
+                example=loc.number(87.5 if not question.source.integer else 1200),
+                skip=words[Command.SKIP],
+            )
+        else:
+            hint = loc._(
+                "Write a short answer — or {skip}.",
+                skip=words[Command.SKIP],
+            )
+        controls = [Button(loc._("Back"), f"q:{qid}:back"), Button(loc._("Skip"), f"q:{qid}:skip")]
+        if question.kind is QuestionKind.PRACTICE:
+            controls.append(Button(loc._("Why?"), f"q:{qid}:why"))
+        controls.append(Button(loc._("Pause"), f"q:{qid}:pause"))
+        if self.sequence.number_of(qid) == 1:
+            controls.pop(0)
+        previous = state.answers.get(qid)
+        return QuestionReply(
+            question_id=qid,
+            progress=self._progress(loc, question),
+            text=self._question_text(loc, question),
+            hint=hint,
+            options=tuple(options),
+            controls=tuple(controls),
+            current=(
+                loc._("Your answer: {answer}", answer=self.answer_label(loc, previous))
+                if previous is not None
+                else None
+            ),
+        )
+
+    def review(self, state: ResponseState) -> ReviewReply:
+        loc = self._loc(state)
+        lines = []
+        for number, question in enumerate(self.sequence.questions, start=1):
+            answer = state.answers.get(question.id)
+            lines.append(
+                ReviewLine(
+                    number=number,
+                    section=loc._(question.section),
+                    text=loc._(question.text),
+                    answer=self.answer_label(loc, answer) if answer else loc._("not answered"),
+                )
+            )
+        if state.status is ResponseStatus.SUBMITTED:
+            title = loc._("Your submitted answers")
+            buttons: tuple[Button, ...] = ()
+        else:
+            title = loc._("Review your answers before you submit them")
+            buttons = (Button(loc._("Submit"), "r:submit"),)
+        return ReviewReply(title, tuple(lines), self._review_help(loc, state), buttons)
+
+    def answer_label(self, loc: Localizer, answer: Answer | None) -> str:
+        if answer is None:
+            return loc._("not answered")
+        if answer.state is AnswerState.SKIPPED:
+            return loc._("skipped")
+        if answer.state is AnswerState.DONT_KNOW:
+            return loc._(self.questionnaire.dont_know.label)
+        question = self.sequence.by_id(answer.question_id)
+        source = question.source
+        if question.kind is QuestionKind.PRACTICE and isinstance(answer.value, int):
+            return loc._(self.questionnaire.scale[answer.value].label)
+        if isinstance(source, RoleQuestion):
+            labels = {o.id: o.label for o in source.options}
+            return loc._(labels.get(str(answer.value), str(answer.value)))
+        if isinstance(source, NumberQuestion) and isinstance(answer.value, int | float):
+            if source.percent:
+                return loc.percent(answer.value / 100)
+            return f"{loc.number(answer.value)} {loc._(source.unit)}"
+        text = str(answer.value)
+        return text if len(text) <= 80 else text[:79] + "…"
+
+    # ------------------------------------------------------------------ transitions
+
+    def _command(self, state: ResponseState, parsed: ParsedCommand) -> Turn:
+        loc = self._loc(state)
+        command = parsed.command
+        at_review = state.position == REVIEW
+        if command is Command.CONTINUE:
+            return self.resume(state)
+        if command is Command.PAUSE:
+            return Turn(state, replies=(Paused(self._paused_text(loc)),))
+        if command is Command.LANGUAGE:
+            return self._change_language(state, parsed.argument)
+        if command is Command.CHANGE:
+            return self._change(state, parsed.argument)
+        if command is Command.SUBMIT:
+            if not at_review:
+                return self._invalid(
+                    state,
+                    loc._("You can submit at the review step, after the last question."),
+                )
+            return self._submit(state)
+        if at_review:
+            if command is Command.BACK and state.status is ResponseStatus.IN_PROGRESS:
+                last = self.sequence.questions[-1]
+                return self._move(state, last.id)
+            return self._invalid(state, self._review_help(loc))
+        question = self.sequence.by_id(state.position)
+        if command is Command.BACK:
+            previous = self.sequence.before(question.id)
+            if previous is None:
+                return self._invalid(state, loc._("This is the first question."))
+            return self._move(replace(state, returning_to_review=False), previous.id)
+        if command is Command.SKIP:
+            return self._record(state, Answer(question.id, AnswerState.SKIPPED))
+        if command is Command.DONT_KNOW:
+            return self._record(state, Answer(question.id, AnswerState.DONT_KNOW))
+        return Turn(state, replies=(Notice(self._why(loc, question)), *self.current(state)))
+
+    def _record(self, state: ResponseState, answer: Answer) -> Turn:
+        loc = self._loc(state)
+        question = self.sequence.by_id(answer.question_id)
+        answers = {**state.answers, answer.question_id: answer}
+        if state.returning_to_review or state.status is ResponseStatus.SUBMITTED:
+            position = REVIEW
+        else:
+            position = self._next_unanswered(answer.question_id, answers)
+        new_state = replace(state, answers=answers, position=position, returning_to_review=False)
+        echo = AnswerEcho(
+            question.id,
+            self._progress(loc, question),
+            self._question_text(loc, question),
+            self.answer_label(loc, answer),
+        )
+        replies: list[Reply] = [echo]
+        resubmitted = new_state.status is ResponseStatus.SUBMITTED
+        if resubmitted:
+            replies.append(
+                Notice(loc._("Saved. Your submitted answers now include this change."), Tone.SUCCESS)
+            )
+        replies += self.current(new_state)
+        return Turn(new_state, saved=(answer,), replies=tuple(replies), submitted=resubmitted)
+
+    def _submit(self, state: ResponseState) -> Turn:
+        loc = self._loc(state)
+        new_state = replace(state, status=ResponseStatus.SUBMITTED)
+        text = loc._(
+            "Thank you — your answers are in. You can still change them until the assessment "
+            "closes: type {change} and the answer's number.",
+            change=CommandWords.word(loc, Command.CHANGE),
+        )
+        return Turn(new_state, replies=(Submitted(text),), submitted=True)
+
+    def _change(self, state: ResponseState, argument: str | None) -> Turn:
+        loc = self._loc(state)
+        number = int(argument) if argument and argument.isdigit() else None
+        question = self.sequence.at(number) if number is not None else None
+        if question is None:
+            return self._invalid(
+                state,
+                loc._(
+                    "Type {change} and an answer number from 1 to {total}, for example {change} 5.",
+                    change=CommandWords.word(loc, Command.CHANGE),
+                    total=len(self.sequence),
+                ),
+            )
+        back_to_review = state.position == REVIEW or state.returning_to_review
+        return self._move(replace(state, returning_to_review=back_to_review), question.id)
+
+    def _change_language(self, state: ResponseState, argument: str | None) -> Turn:
+        locale = self.commands.language(argument)
+        if locale is None or locale not in self.localizers:
+            loc = self._loc(state)
+            return self._invalid(
+                state,
+                loc._(
+                    "I speak English (en) and Turkish (tr): type {language} en or {language} tr.",
+                    language=CommandWords.word(loc, Command.LANGUAGE),
+                ),
+            )
+        new_state = replace(state, locale=locale)
+        loc = self._loc(new_state)
+        notice = Notice(
+            loc._("From now on I'll speak {language}.", language=loc._(LANGUAGE_LABELS[locale])),
+            Tone.SUCCESS,
+        )
+        return Turn(new_state, replies=(notice, *self.current(new_state)))
+
+    def _move(self, state: ResponseState, position: str) -> Turn:
+        new_state = replace(state, position=position)
+        return Turn(new_state, replies=self.current(new_state))
+
+    def _next_unanswered(self, after: str, answers: Mapping[str, Answer]) -> str:
+        start = self.sequence.number_of(after)  # index of the question after ``after``
+        ordered = self.sequence.questions[start:] + self.sequence.questions[:start]
+        for question in ordered:
+            if question.id not in answers:
+                return question.id
+        return REVIEW
+
+    # ------------------------------------------------------------------ parsing answers
+
+    def _parse_answer(self, loc: Localizer, question: Question, text: str) -> Answer:
+        source = question.source
+        if question.kind is QuestionKind.PRACTICE:
+            return self._parse_adoption(loc, question, text)
+        if isinstance(source, RoleQuestion):
+            return self._parse_role(loc, question, source, text)
+        if isinstance(source, NumberQuestion):
+            return self._parse_number(loc, question, source, text)
+        assert isinstance(source, TextQuestion)
+        return self._parse_text(loc, question, source, text)
+
+    def _parse_adoption(self, loc: Localizer, question: Question, text: str) -> Answer:
+        folded = fold(text)
+        if re.fullmatch(r"[0-4]", folded):
+            number = int(folded)
+            if number == 0:
+                return Answer(question.id, AnswerState.DONT_KNOW)
+            return Answer(question.id, AnswerState.ANSWERED, number - 1)
+        if folded in self._scale_words:
+            value = self._scale_words[folded]
+            if value is None:
+                return Answer(question.id, AnswerState.DONT_KNOW)
+            return Answer(question.id, AnswerState.ANSWERED, value)
+        raise InvalidInput(
+            loc._(
+                "Please answer with a number from 1 to 4 (or 0 for don't know), "
+                "or with one of the words: {words}.",
+                words=", ".join(loc._(p.label) for p in self.questionnaire.scale),
+            )
+        )
+
+    def _parse_role(
+        self, loc: Localizer, question: Question, source: RoleQuestion, text: str
+    ) -> Answer:
+        folded = fold(text)
+        for index, option in enumerate(source.options, start=1):
+            labels = {fold(other._(option.label)) for other in self.localizers.values()}
+            if folded == str(index) or folded in labels:
+                return Answer(question.id, AnswerState.ANSWERED, option.id)
+        raise InvalidInput(
+            loc._("Please pick one of the options by its number, 1 to {last}.", last=len(source.options))
+        )
+
+    def _parse_number(
+        self, loc: Localizer, question: Question, source: NumberQuestion, text: str
+    ) -> Answer:
+        try:
+            value = loc.parse_number(text)
+        except NumberParseError:
+            raise InvalidInput(
+                loc._(
+                    "That doesn't look like a number. Type it like this: {example}.",
+                    example=loc.number(87.5),
+                )
+            ) from None
+        if not source.min <= value <= source.max:
+            raise InvalidInput(
+                loc._(
+                    "Please give a number from {low} to {high}.",
+                    low=loc.number(source.min),
+                    high=loc.number(source.max),
+                )
+            )
+        if source.integer and value != value.to_integral_value():
+            raise InvalidInput(loc._("Please give a whole number."))
+        number: int | float = int(value) if source.integer else float(value)
+        return Answer(question.id, AnswerState.ANSWERED, number)
+
+    def _parse_text(
+        self, loc: Localizer, question: Question, source: TextQuestion, text: str
+    ) -> Answer:
+        if not any(ch.isalnum() for ch in text):
+            raise InvalidInput(loc._("Please answer in words."))
+        if len(text) > source.max_length:
+            raise InvalidInput(
+                loc._(
+                    "Please keep your answer under {limit} characters; this one has {count}.",
+                    limit=loc.number(source.max_length),
+                    count=loc.number(len(text)),
+                )
+            )
+        return Answer(question.id, AnswerState.ANSWERED, " ".join(text.split()))
+
+    def _option_answer(self, question: Question, value: str) -> Answer | None:
+        if question.kind is QuestionKind.PRACTICE and value in {"0", "1", "2", "3"}:
+            return Answer(question.id, AnswerState.ANSWERED, int(value))
+        if isinstance(question.source, RoleQuestion) and value in {
+            o.id for o in question.source.options
+        }:
+            return Answer(question.id, AnswerState.ANSWERED, value)
+        return None
+
+    # ------------------------------------------------------------------ messages
+
+    def _loc(self, state: ResponseState) -> Localizer:
+        return self.localizers.get(state.locale) or next(iter(self.localizers.values()))
+
+    def _progress(self, loc: Localizer, question: Question) -> str:
+        return "{n}/{total} · {section}".format(
+            n=self.sequence.number_of(question.id),
+            total=len(self.sequence),
+            section=loc._(question.section),
+        )
+
+    def _question_text(self, loc: Localizer, question: Question) -> str:
+        text = loc._(question.text)
+        source = question.source
+        if isinstance(source, NumberQuestion) and not source.percent:
+            text += f" ({loc._(source.unit)})"
+        return text
+
+    def _why(self, loc: Localizer, question: Question) -> str:
+        parts = []
+        if question.kind is QuestionKind.PRACTICE:
+            dimension = self.questionnaire.dimension_of[question.id]
+            parts.append(loc._(dimension.why))
+            practice = self.questionnaire.practices[question.id]
+            if practice.example:
+                parts.append(loc._("For example: {example}", example=loc._(practice.example)))
+        parts.append(loc._("How to answer:"))
+        for point in self.questionnaire.scale:
+            parts.append(
+                f"{point.value + 1} {loc._(point.label)} — {loc._(point.meaning)} "
+                f"({loc._(point.example)})"
+            )
+        parts.append(f"0 {loc._(self.questionnaire.dont_know.label)} — {loc._(self.questionnaire.dont_know.meaning)}")
+        return "\n".join(parts)
+
+    def _review_help(self, loc: Localizer, state: ResponseState | None = None) -> str:
+        change = CommandWords.word(loc, Command.CHANGE)
+        if state is not None and state.status is ResponseStatus.SUBMITTED:
+            return loc._(
+                "To change an answer, type {change} and its number, for example {change} 5.",
+                change=change,
+            )
+        return loc._(
+            "Type {submit} to send your answers, or {change} and a number to edit one, "
+            "for example {change} 5.",
+            submit=CommandWords.word(loc, Command.SUBMIT),
+            change=change,
+        )
+
+    def _paused_text(self, loc: Localizer) -> str:
+        return loc._(
+            "Paused. Everything you answered is saved; send any message when you want to go on."
+        )
+
+    def _invalid(self, state: ResponseState, message: str) -> Turn:
+        return Turn(state, replies=(Notice(message, Tone.ERROR), *self.current(state)))
+
+    def _stale(self, state: ResponseState) -> Turn:
+        loc = self._loc(state)
+        notice = Notice(
+            loc._("That button belongs to an earlier question. Here is where you are now."),
+            Tone.ERROR,
+        )
+        return Turn(state, replies=(notice, *self.current(state)))
+
+    def _closed(self, state: ResponseState) -> Turn:
+        loc = self._loc(state)
+        text = loc._("This assessment is closed, so answers can no longer be changed.")
+        return Turn(state, replies=(Notice(text, Tone.ERROR),))

@@ -1,0 +1,103 @@
+"""Localisation seam of the engine.
+
+The engine produces finished, localized text: every reply is built through a ``Localizer`` that
+wraps a gettext translations object (loaded by the composition root) and Babel's formatting for
+the person's locale. Messages use named ``{placeholders}`` (python-brace-format).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import unicodedata
+from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
+from typing import Protocol
+
+from babel import numbers
+from babel.dates import format_date, format_datetime
+
+SUPPORTED_LOCALES: tuple[str, ...] = ("en", "tr")
+DEFAULT_LOCALE = "en"
+
+
+class Translations(Protocol):
+    def gettext(self, message: str, /) -> str: ...
+    def ngettext(self, singular: str, plural: str, n: int, /) -> str: ...
+    def pgettext(self, context: str, message: str, /) -> str: ...
+
+
+def N_(message: str) -> str:
+    """Mark a string for extraction without translating it (translated later, at use)."""
+    return message
+
+
+def normalize_locale(value: str | None) -> str:
+    """Map a platform locale ("tr-TR", "en_US", None) onto a supported one."""
+    if value:
+        base = re.split(r"[-_]", value.strip().lower(), maxsplit=1)[0]
+        if base in SUPPORTED_LOCALES:
+            return base
+    return DEFAULT_LOCALE
+
+
+def fold(text: str) -> str:
+    """Fold text for matching typed words: case-, accent- and dotted/dotless-i-insensitive.
+
+    "SİSTEMATİK", "Sistematik" and "sistematik" fold alike, and so do "Değiştir" and "degistir",
+    so people on an English keyboard can still type Turkish words.
+    """
+    decomposed = unicodedata.normalize("NFKD", text)
+    stripped = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+    lowered = stripped.replace("ı", "i").replace("I", "i").lower()
+    lowered = re.sub(r"['’`´]", "", lowered)
+    return " ".join(lowered.split())
+
+
+class NumberParseError(ValueError):
+    pass
+
+
+@dataclass(frozen=True)
+class Localizer:
+    locale: str
+    translations: Translations
+
+    def _(self, message: str, /, **params: object) -> str:
+        text = self.translations.gettext(message)
+        return text.format(**params) if params else text
+
+    def ngettext(self, singular: str, plural: str, n: int, /, **params: object) -> str:
+        text = self.translations.ngettext(singular, plural, n)
+        return text.format(n=self.number(n), **params)
+
+    def pgettext(self, context: str, message: str, /) -> str:
+        return self.translations.pgettext(context, message)
+
+    def number(self, value: float | int | Decimal, max_decimals: int = 1) -> str:
+        pattern = "#,##0" + ("." + "#" * max_decimals if max_decimals else "")
+        return numbers.format_decimal(value, format=pattern, locale=self.locale)
+
+    def percent(self, fraction: float) -> str:
+        """0.875 → "87.5%" in English, "%87,5" in Turkish."""
+        return numbers.format_percent(fraction, format="#,##0.#%", locale=self.locale)
+
+    def date(self, value: dt.date) -> str:
+        return format_date(value, format="long", locale=self.locale)
+
+    def datetime(self, value: dt.datetime) -> str:
+        return format_datetime(value, format="medium", locale=self.locale)
+
+    def parse_number(self, text: str) -> Decimal:
+        """Parse a number typed in this locale ("87,5" in Turkish, "87.5" in English)."""
+        cleaned = text.strip().replace("%", "").replace("\u00a0", " ").strip()
+        cleaned = cleaned.replace("−", "-")
+        if not re.fullmatch(r"[+-]?[\d.,' ]+", cleaned) or not re.search(r"\d", cleaned):
+            raise NumberParseError(text)
+        try:
+            value = numbers.parse_decimal(cleaned.replace(" ", ""), locale=self.locale, strict=True)
+        except (numbers.NumberFormatError, InvalidOperation) as exc:
+            raise NumberParseError(text) from exc
+        if not value.is_finite():
+            raise NumberParseError(text)
+        return value

@@ -1,0 +1,157 @@
+"""Engine, sessions and schema checks for SQLite (the default) and PostgreSQL.
+
+SQLite runs in WAL mode with a busy timeout. Within one process, write transactions on SQLite take
+an asyncio lock first: SQLite admits one writer at a time anyway, and queueing in the event loop
+is fair and fast where SQLite's own busy handler would sleep and retry.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import os
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Any
+
+from alembic import command
+from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy import event, inspect
+from sqlalchemy.engine import Connection, make_url
+from sqlalchemy.ext.asyncio import (
+    AsyncEngine,
+    AsyncSession,
+    async_sessionmaker,
+    create_async_engine,
+)
+
+MIGRATIONS_DIR = Path(__file__).parent / "migrations"
+SQLITE_BUSY_TIMEOUT_MS = 10_000
+
+
+def default_database_url() -> str:
+    """The embedded default: an SQLite file under the user's data directory."""
+    data_home = os.environ.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
+    return f"sqlite+aiosqlite:///{Path(data_home) / 'csmm' / 'csmm.db'}"
+
+
+def database_url_from_env() -> str:
+    return os.environ.get("CSMM_DATABASE_URL") or default_database_url()
+
+
+class SchemaError(Exception):
+    """The database schema does not match this version of CSMM Bot."""
+
+
+def alembic_config(url: str) -> Config:
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS_DIR))
+    config.set_main_option("sqlalchemy.url", url.replace("%", "%%"))
+    return config
+
+
+def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.close()
+
+
+def _sqlite_file(url: str) -> Path | None:
+    parsed = make_url(url)
+    if not parsed.get_backend_name() == "sqlite" or parsed.database in (None, "", ":memory:"):
+        return None
+    return Path(parsed.database).expanduser()
+
+
+class Database:
+    def __init__(self, url: str, *, echo: bool = False) -> None:
+        self.url = url
+        self.is_sqlite = make_url(url).get_backend_name() == "sqlite"
+        if (path := _sqlite_file(url)) is not None:
+            path.parent.mkdir(parents=True, exist_ok=True)
+        options: dict[str, Any] = {"echo": echo}
+        if not self.is_sqlite:
+            options |= {"pool_size": 10, "max_overflow": 20, "pool_pre_ping": True}
+        self.engine: AsyncEngine = create_async_engine(url, **options)
+        if self.is_sqlite:
+            event.listen(self.engine.sync_engine, "connect", _sqlite_pragmas)
+        self.sessions = async_sessionmaker(self.engine, expire_on_commit=False)
+        self._write_lock = asyncio.Lock() if self.is_sqlite else None
+
+    @property
+    def backend(self) -> str:
+        return make_url(self.url).get_backend_name()
+
+    def describe(self) -> str:
+        """Where the data lives, without credentials."""
+        path = _sqlite_file(self.url)
+        if path is not None:
+            return f"SQLite file {path}"
+        return make_url(self.url).render_as_string(hide_password=True)
+
+    @contextlib.asynccontextmanager
+    async def transaction(self) -> AsyncIterator[AsyncSession]:
+        """One unit of work: committed when the block ends, rolled back if it raises."""
+        if self._write_lock is None:
+            async with self.sessions() as session, session.begin():
+                yield session
+            return
+        async with self._write_lock, self.sessions() as session, session.begin():
+            yield session
+
+    @contextlib.asynccontextmanager
+    async def reading(self) -> AsyncIterator[AsyncSession]:
+        async with self.sessions() as session:
+            yield session
+
+    async def dispose(self) -> None:
+        await self.engine.dispose()
+
+    # ------------------------------------------------------------------ schema
+
+    def _head(self) -> str | None:
+        return ScriptDirectory.from_config(alembic_config(self.url)).get_current_head()
+
+    async def current_revision(self) -> tuple[str | None, bool]:
+        """The schema's revision, and whether the database holds no tables at all."""
+
+        def read(connection: Connection) -> tuple[str | None, bool]:
+            revision = MigrationContext.configure(connection).get_current_revision()
+            return revision, not inspect(connection).get_table_names()
+
+        async with self.engine.connect() as connection:
+            return await connection.run_sync(read)
+
+    async def upgrade(self) -> None:
+        config = alembic_config(self.url)
+
+        def run(connection: Connection) -> None:
+            config.attributes["connection"] = connection
+            command.upgrade(config, "head")
+
+        async with self.engine.begin() as connection:
+            await connection.run_sync(run)
+
+    async def check_schema(self, *, create_if_empty: bool = False) -> None:
+        """Refuse an outdated schema; an empty database is created when allowed."""
+        revision, empty = await self.current_revision()
+        head = self._head()
+        if revision == head:
+            return
+        if empty and create_if_empty:
+            await self.upgrade()
+            return
+        if revision is None:
+            raise SchemaError(
+                f"The database ({self.describe()}) has no CSMM schema yet. "
+                "Run `csmm db upgrade` to create it."
+            )
+        raise SchemaError(
+            f"The database ({self.describe()}) is at schema revision {revision}, but this "
+            f"version of CSMM Bot needs {head}. Run `csmm db upgrade` first."
+        )
