@@ -11,7 +11,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from enum import StrEnum
 
-from conversations.i18n import Localizer, N_, fold
+from conversations.i18n import Localizer, N_, NP_, fold
 
 COMMAND_CONTEXT = "command"
 
@@ -30,15 +30,15 @@ class Command(StrEnum):
 
 # The English word of each command (the msgid); marked so the extractor collects them.
 WORDS: dict[Command, str] = {
-    Command.BACK: N_("back"),
-    Command.SKIP: N_("skip"),
-    Command.DONT_KNOW: N_("don't know"),
-    Command.PAUSE: N_("pause"),
-    Command.WHY: N_("why"),
-    Command.CONTINUE: N_("continue"),
-    Command.SUBMIT: N_("submit"),
-    Command.CHANGE: N_("change"),
-    Command.LANGUAGE: N_("language"),
+    Command.BACK: NP_("command", "back"),
+    Command.SKIP: NP_("command", "skip"),
+    Command.DONT_KNOW: NP_("command", "don't know"),
+    Command.PAUSE: NP_("command", "pause"),
+    Command.WHY: NP_("command", "why"),
+    Command.CONTINUE: NP_("command", "continue"),
+    Command.SUBMIT: NP_("command", "submit"),
+    Command.CHANGE: NP_("command", "change"),
+    Command.LANGUAGE: NP_("command", "language"),
 }
 
 # Extra spellings people reach for; folded before use.

@@ -439,8 +439,7 @@ class Conversation:
             )
         if source.integer and value != value.to_integral_value():
             raise InvalidInput(loc._("Please give a whole number."))
-        number: int | float = int(value) if source.integer else float(value)
-        return Answer(question.id, AnswerState.ANSWERED, number)
+        return Answer(question.id, AnswerState.ANSWERED, float(value))
 
     def _parse_text(
         self, loc: Localizer, question: Question, source: TextQuestion, text: str

@@ -32,6 +32,11 @@ def N_(message: str) -> str:
     return message
 
 
+def NP_(context: str, message: str) -> str:
+    """Mark a string with a context (msgctxt) for extraction; translated later with pgettext."""
+    return message
+
+
 def normalize_locale(value: str | None) -> str:
     """Map a platform locale ("tr-TR", "en_US", None) onto a supported one."""
     if value:

@@ -46,6 +46,7 @@ class ReportView:
     overall_line: str
     responses_line: str
     sections: tuple[Section, ...]
+    empty_note: str | None = None  # set when nobody has submitted yet: there are no scores
 
 
 def score_text(loc: Localizer, score: float | None) -> str:
@@ -233,4 +234,12 @@ def build_report(
         overall_line=loc._("Overall score: {score} of 100", score=score_text(loc, result.overall)),
         responses_line=responses,
         sections=tuple(sections),
+        empty_note=(
+            None
+            if result.respondents
+            else loc._(
+                "No one has submitted answers for this snapshot yet, so there are no scores to "
+                "show."
+            )
+        ),
     )

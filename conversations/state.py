@@ -21,8 +21,9 @@ class ResponseStatus(StrEnum):
 
 @dataclass(frozen=True)
 class Answer:
-    """One answer. ``value`` is the adoption value (0–3) for practices, a float for numbers,
-    the option id for the role and the text for free-text questions; None unless answered."""
+    """One answer. ``value`` is an int (the adoption value 0–3) for practices, a float for
+    numbers (whole-number questions too), a str for the role option id and free text; None
+    unless answered. Storage relies on these types to pick the column."""
 
     question_id: str
     state: AnswerState

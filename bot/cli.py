@@ -1,0 +1,236 @@
+"""The `csmm` command line: the composition root for the terminal channel and admin tasks."""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import functools
+import getpass
+import sys
+from collections.abc import Awaitable, Callable, Coroutine
+from pathlib import Path
+from typing import Any, ParamSpec, TypeVar
+
+import click
+from sqlalchemy.exc import SQLAlchemyError
+
+from bot.assessments import Assessments, UserError
+from bot.console.render import render_report
+from bot.console.session import PLATFORM, run_console
+from bot.exports import write_answers
+from bot.i18n import localizers
+from bot.settings import Settings
+from conversations.i18n import SUPPORTED_LOCALES
+from conversations.questionnaire import QuestionnaireError, load_questionnaire
+from conversations.report import plan_line
+from storage.database import Database, SchemaError
+
+P = ParamSpec("P")
+T = TypeVar("T")
+
+LANG_OPTION = click.option(
+    "--lang", type=click.Choice(SUPPORTED_LOCALES), help="Language: en (English) or tr (Turkish)."
+)
+TEAM_OPTION = click.option("--team", required=True, help="The team's name.")
+
+
+def _friendly_errors(func: Callable[P, T]) -> Callable[P, T]:
+    """Turn expected failures into one readable line and a non-zero exit, never a traceback."""
+
+    @functools.wraps(func)
+    def wrapper(*args: P.args, **kwargs: P.kwargs) -> T:
+        try:
+            return func(*args, **kwargs)
+        except (UserError, SchemaError, QuestionnaireError) as exc:
+            raise click.ClickException(str(exc)) from None
+        except SQLAlchemyError as exc:
+            reason = str(getattr(exc, "orig", None) or exc).splitlines()[0]
+            raise click.ClickException(f"Database error: {reason}") from None
+        except OSError as exc:
+            raise click.ClickException(f"{exc.strerror or exc}: {exc.filename or ''}".rstrip(": ")) from None
+
+    return wrapper
+
+
+async def _with_assessments(
+    work: Callable[[Assessments], Awaitable[T]], *, create_if_empty: bool = False
+) -> T:
+    settings = Settings()
+    questionnaire = load_questionnaire(settings.questionnaire)
+    database = Database(settings.database_url)
+    try:
+        await database.check_schema(create_if_empty=create_if_empty)
+        return await work(Assessments(database, questionnaire, localizers()))
+    finally:
+        await database.dispose()
+
+
+def _run(coroutine: Coroutine[Any, Any, T]) -> T:
+    return asyncio.run(coroutine)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+def cli() -> None:
+    """CSMM Bot: run the Customer Service Maturity Model assessment and keep its action plan.
+
+    Data lives in the database named by CSMM_DATABASE_URL (default: an SQLite file under
+    ~/.local/share/csmm/). Run `csmm db upgrade` once to create or update it.
+    """
+
+
+@cli.command()
+@TEAM_OPTION
+@click.option("--user", required=True, help="Your name; answers are saved under it.")
+@LANG_OPTION
+@_friendly_errors
+def console(team: str, user: str, lang: str | None) -> None:
+    """Take the assessment in this terminal (or answer from piped lines).
+
+    Answers are saved one by one: stop at any time (Ctrl-D, `pause`) and run the same command
+    again to continue where you were. People answering with the same --team form one snapshot.
+    """
+    async def work(assessments: Assessments) -> int:
+        return await run_console(assessments, team, user, lang)
+
+    sys.exit(_run(_with_assessments(work, create_if_empty=True)))
+
+
+@cli.command()
+@TEAM_OPTION
+@LANG_OPTION
+@_friendly_errors
+def report(team: str, lang: str | None) -> None:
+    """Show the team's latest report: level, scores, blockers, gaps and action plan."""
+
+    async def work(assessments: Assessments) -> str:
+        found = await assessments.find_team(team)
+        return render_report((await assessments.report(found, lang)).view)
+
+    click.echo(_run(_with_assessments(work)))
+
+
+@cli.command()
+@TEAM_OPTION
+@click.argument("action", required=False, type=click.Choice(["done", "undo", "assign"]))
+@click.argument("number", required=False, type=int)
+@click.option("--owner", help="With assign: who owns the item.")
+@click.option("--due", type=click.DateTime(["%Y-%m-%d"]), help="With assign: due date, YYYY-MM-DD.")
+@click.option("--by", default=getpass.getuser, show_default="your login name", help="Who ticks it.")
+@LANG_OPTION
+@_friendly_errors
+def plan(
+    team: str, action: str | None, number: int | None, owner: str | None,
+    due: dt.datetime | None, by: str, lang: str | None,
+) -> None:
+    """Show the action plan, or tick an item: `plan --team T done 3`, `undo 3`,
+    `assign 3 --owner Ayşe --due 2026-12-31`."""
+    if action and number is None:
+        raise click.UsageError(f"`{action}` needs the item's number, for example: {action} 3")
+    if action != "assign" and (owner or due):
+        raise click.UsageError("--owner and --due go with `assign`.")
+
+    async def work(assessments: Assessments) -> str:
+        found = await assessments.find_team(team)
+        if action in ("done", "undo"):
+            assert number is not None
+            items = await assessments.tick(found, number, action == "done", by)
+        elif action == "assign":
+            assert number is not None
+            items = await assessments.assign(found, number, owner, due.date() if due else None, by)
+        else:
+            items = await assessments.plan(found)
+        loc = assessments.localizer(lang or found.locale)
+        if not items:
+            return loc._("There is no action plan yet: it appears once someone has submitted answers.")
+        done = sum(item.done for item in items)
+        heading = loc._("Action plan ({done} of {total} done)", done=done, total=len(items))
+        return "\n".join([heading, *(plan_line(loc, assessments.questionnaire, i) for i in items)])
+
+    click.echo(_run(_with_assessments(work)))
+
+
+@cli.command()
+@TEAM_OPTION
+@click.option("--format", "fmt", type=click.Choice(["csv", "json"]), required=True)
+@click.option("--output", type=click.Path(dir_okay=False, path_type=Path), help="File to write (default: stdout).")
+@_friendly_errors
+def export(team: str, fmt: str, output: Path | None) -> None:
+    """Export the latest snapshot's answers, one row per answer, respondents pseudonymised."""
+
+    async def work(assessments: Assessments) -> str:
+        found = await assessments.find_team(team)
+        snapshot, records = await assessments.answers(found)
+        return write_answers(fmt, found.name, snapshot, records, assessments.sequence)
+
+    text = _run(_with_assessments(work))
+    if output is None:
+        click.echo(text, nl=False)
+    else:
+        output.write_text(text, encoding="utf-8")
+        click.echo(f"Wrote {output}", err=True)
+
+
+@cli.command()
+@TEAM_OPTION
+@click.option("--user", required=True, help="The person whose answers go.")
+@click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
+@_friendly_errors
+def forget(team: str, user: str, yes: bool) -> None:
+    """Delete a person's answers for a team (their right to be forgotten).
+
+    Answers in open snapshots are deleted; in closed snapshots only anonymous numbers stay, so
+    the team's history keeps its shape without anything that points to the person.
+    """
+    if not yes and sys.stdin.isatty():
+        click.confirm(f"Delete the answers {user!r} gave for {team!r}?", abort=True)
+
+    async def work(assessments: Assessments) -> tuple[int, int]:
+        found = await assessments.find_team(team)
+        return await assessments.forget(found, PLATFORM, user, getpass.getuser())
+
+    deleted, kept = _run(_with_assessments(work))
+    message = f"Deleted {deleted} answers from {user!r}."
+    if kept:
+        message += f" {kept} answers in closed snapshots stay as anonymous numbers."
+    click.echo(message)
+
+
+@cli.group()
+def db() -> None:
+    """Create, update and check the database schema."""
+
+
+@db.command()
+@_friendly_errors
+def upgrade() -> None:
+    """Create the database or bring its schema up to date."""
+
+    async def work() -> str:
+        database = Database(Settings().database_url)
+        try:
+            await database.upgrade()
+            return database.describe()
+        finally:
+            await database.dispose()
+
+    click.echo(f"Schema up to date in {_run(work())}.")
+
+
+@db.command()
+@_friendly_errors
+def check() -> None:
+    """Exit non-zero unless the schema matches this version."""
+
+    async def work() -> str:
+        database = Database(Settings().database_url)
+        try:
+            await database.check_schema()
+            return database.describe()
+        finally:
+            await database.dispose()
+
+    click.echo(f"Schema is current in {_run(work())}.")
+
+
+def main() -> None:
+    cli(prog_name="csmm")

@@ -1,0 +1,416 @@
+"""Reads and writes for the assessment, one function per question the application asks.
+
+Every function takes the session of the caller's unit of work; none commits.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import delete, func, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from conversations.action_plan import ItemKind, PlanItem, PlannedItem
+from conversations.scoring import Respondent
+from conversations.state import Answer, AnswerState, ResponseState, ResponseStatus
+from storage.models import (
+    ActionItem,
+    AnswerRow,
+    AuditEvent,
+    Person,
+    Response,
+    Snapshot,
+    Team,
+    utcnow,
+)
+
+
+class NotFound(LookupError):
+    pass
+
+
+def _insert(session: AsyncSession, table: Any) -> Any:
+    dialect = session.get_bind().dialect.name
+    return (postgresql.insert if dialect == "postgresql" else sqlite.insert)(table)
+
+
+# ---------------------------------------------------------------------- teams and people
+
+
+async def get_or_create_team(
+    session: AsyncSession, platform: str, external_id: str, name: str, locale: str = "en"
+) -> Team:
+    statement = _insert(session, Team).values(
+        platform=platform, external_id=external_id, name=name, locale=locale,
+        timezone="UTC", anonymity_threshold=3, created_at=utcnow(),
+    )
+    await session.execute(statement.on_conflict_do_nothing(index_elements=["platform", "external_id"]))
+    team = await session.scalar(
+        select(Team).where(Team.platform == platform, Team.external_id == external_id)
+    )
+    assert team is not None
+    return team
+
+
+async def teams_named(session: AsyncSession, name: str) -> Sequence[Team]:
+    return (await session.scalars(select(Team).where(Team.name == name).order_by(Team.id))).all()
+
+
+async def get_or_create_person(
+    session: AsyncSession, platform: str, external_id: str, display_name: str,
+    locale: str | None = None,
+) -> Person:
+    statement = _insert(session, Person).values(
+        platform=platform, external_id=external_id, display_name=display_name,
+        locale=locale, created_at=utcnow(),
+    )
+    await session.execute(statement.on_conflict_do_nothing(index_elements=["platform", "external_id"]))
+    person = await find_person(session, platform, external_id)
+    assert person is not None
+    return person
+
+
+async def find_person(session: AsyncSession, platform: str, external_id: str) -> Person | None:
+    return await session.scalar(
+        select(Person).where(Person.platform == platform, Person.external_id == external_id)
+    )
+
+
+# ---------------------------------------------------------------------- snapshots
+
+
+async def latest_snapshot(session: AsyncSession, team_id: int) -> Snapshot | None:
+    return await session.scalar(
+        select(Snapshot).where(Snapshot.team_id == team_id).order_by(Snapshot.number.desc()).limit(1)
+    )
+
+
+async def open_snapshot(
+    session: AsyncSession, team_id: int, questionnaire_id: str, version: str
+) -> Snapshot:
+    """The team's open snapshot; the next one is opened when there is none."""
+    latest = await latest_snapshot(session, team_id)
+    if latest is not None and latest.status == "open":
+        return latest
+    snapshot = Snapshot(
+        team_id=team_id,
+        number=(latest.number + 1) if latest else 1,
+        questionnaire_id=questionnaire_id,
+        questionnaire_version=version,
+        status="open",
+        opened_at=utcnow(),
+    )
+    session.add(snapshot)
+    await session.flush()
+    return snapshot
+
+
+# ---------------------------------------------------------------------- responses
+
+
+async def get_or_create_response(
+    session: AsyncSession, snapshot_id: int, person_id: int, locale: str, first_question: str
+) -> tuple[int, bool]:
+    """The person's response in the snapshot as (id, created)."""
+    statement = _insert(session, Response).values(
+        snapshot_id=snapshot_id, person_id=person_id, locale=locale, status="in_progress",
+        position=first_question, returning_to_review=False,
+        started_at=utcnow(), updated_at=utcnow(),
+    )
+    inserted = await session.execute(
+        statement.on_conflict_do_nothing(index_elements=["snapshot_id", "person_id"]).returning(
+            Response.id
+        )
+    )
+    new_id = inserted.scalar()
+    if new_id is not None:
+        return new_id, True
+    existing = await session.scalar(
+        select(Response.id).where(
+            Response.snapshot_id == snapshot_id, Response.person_id == person_id
+        )
+    )
+    assert existing is not None
+    return existing, False
+
+
+def _answer_from_row(row: Any) -> Answer:
+    value: int | float | str | None
+    if row.adoption is not None:
+        value = int(row.adoption)
+    elif row.number is not None:
+        value = float(row.number)
+    else:
+        value = row.text
+    return Answer(row.question_id, AnswerState(row.state), value)
+
+
+async def load_state(
+    session: AsyncSession, response_id: int, *, for_update: bool = True
+) -> ResponseState:
+    query = (
+        select(Response.locale, Response.position, Response.status,
+               Response.returning_to_review, Snapshot.status.label("snapshot_status"))
+        .join(Snapshot, Snapshot.id == Response.snapshot_id)
+        .where(Response.id == response_id)
+    )
+    if for_update and session.get_bind().dialect.name == "postgresql":
+        query = query.with_for_update(of=Response)
+    row = (await session.execute(query)).one_or_none()
+    if row is None:
+        raise NotFound(f"response {response_id} does not exist")
+    answers = await session.execute(
+        select(AnswerRow.question_id, AnswerRow.state, AnswerRow.adoption, AnswerRow.number,
+               AnswerRow.text).where(AnswerRow.response_id == response_id)
+    )
+    return ResponseState(
+        locale=row.locale,
+        position=row.position,
+        status=ResponseStatus(row.status),
+        answers={a.question_id: _answer_from_row(a) for a in answers},
+        returning_to_review=row.returning_to_review,
+        snapshot_open=row.snapshot_status == "open",
+    )
+
+
+async def save_state(
+    session: AsyncSession, response_id: int, state: ResponseState, saved: Sequence[Answer],
+    *, submitted_now: bool = False,
+) -> None:
+    now = utcnow()
+    for answer in saved:
+        value = answer.value
+        columns = {
+            "state": answer.state.value,
+            "adoption": value if isinstance(value, int) else None,
+            "number": value if isinstance(value, float) else None,
+            "text": value if isinstance(value, str) else None,
+            "answered_at": now,
+        }
+        statement = _insert(session, AnswerRow).values(
+            response_id=response_id, question_id=answer.question_id, **columns
+        )
+        await session.execute(
+            statement.on_conflict_do_update(
+                index_elements=["response_id", "question_id"], set_=columns
+            )
+        )
+    values: dict[str, Any] = {
+        "locale": state.locale,
+        "position": state.position,
+        "status": state.status.value,
+        "returning_to_review": state.returning_to_review,
+        "updated_at": now,
+    }
+    if submitted_now:
+        values["submitted_at"] = now
+    await session.execute(update(Response).where(Response.id == response_id).values(**values))
+
+
+@dataclass(frozen=True)
+class ResponseCounts:
+    submitted: int
+    in_progress: int
+
+
+async def response_counts(session: AsyncSession, snapshot_id: int) -> ResponseCounts:
+    rows = await session.execute(
+        select(Response.status, func.count())
+        .where(Response.snapshot_id == snapshot_id)
+        .group_by(Response.status)
+    )
+    counts = dict(rows.tuples().all())
+    return ResponseCounts(counts.get("submitted", 0), counts.get("in_progress", 0))
+
+
+async def submitted_respondents(
+    session: AsyncSession, snapshot_id: int, role_question: str
+) -> list[Respondent]:
+    rows = await session.execute(
+        select(AnswerRow.response_id, AnswerRow.question_id, AnswerRow.state,
+               AnswerRow.adoption, AnswerRow.number, AnswerRow.text)
+        .join(Response, Response.id == AnswerRow.response_id)
+        .where(Response.snapshot_id == snapshot_id, Response.status == "submitted")
+        .order_by(AnswerRow.response_id)
+    )
+    by_response: dict[int, dict[str, Answer]] = {}
+    for row in rows:
+        by_response.setdefault(row.response_id, {})[row.question_id] = _answer_from_row(row)
+    respondents = []
+    for response_id, answers in by_response.items():
+        role = answers.get(role_question)
+        respondents.append(
+            Respondent(
+                key=str(response_id),
+                answers=answers,
+                role=role.value if role and isinstance(role.value, str) else None,
+            )
+        )
+    return respondents
+
+
+# ---------------------------------------------------------------------- action plan
+
+
+async def sync_plan(session: AsyncSession, snapshot_id: int, planned: Sequence[PlannedItem]) -> None:
+    """Make the stored plan match ``planned``: new items are added, items no longer called for
+    are dropped unless someone already ticked them, and kept items keep their state."""
+    existing = {
+        item.key: item
+        for item in await session.scalars(
+            select(ActionItem).where(ActionItem.snapshot_id == snapshot_id)
+        )
+    }
+    wanted = {item.key for item in planned}
+    position = 0
+    for item in planned:
+        position += 1
+        row = existing.get(item.key)
+        if row is None:
+            session.add(
+                ActionItem(
+                    snapshot_id=snapshot_id, key=item.key, position=position, kind=item.kind.value,
+                    text=item.text, dimension_id=item.dimension_id, state="open",
+                )
+            )
+        else:
+            row.position, row.text = position, item.text
+    for key, row in existing.items():
+        if key in wanted:
+            continue
+        if row.state == "done":
+            position += 1
+            row.position = position
+        else:
+            await session.delete(row)
+    await session.flush()
+
+
+async def plan_items(session: AsyncSession, snapshot_id: int) -> list[PlanItem]:
+    rows = await session.scalars(
+        select(ActionItem).where(ActionItem.snapshot_id == snapshot_id).order_by(ActionItem.position)
+    )
+    return [
+        PlanItem(
+            number=number, key=row.key, kind=ItemKind(row.kind), text=row.text,
+            dimension_id=row.dimension_id, done=row.state == "done", done_by=row.done_by,
+            done_at=row.done_at, owner=row.owner, due=row.due,
+        )
+        for number, row in enumerate(rows, start=1)
+    ]
+
+
+async def _item_at(session: AsyncSession, snapshot_id: int, number: int) -> ActionItem:
+    row = await session.scalar(
+        select(ActionItem)
+        .where(ActionItem.snapshot_id == snapshot_id)
+        .order_by(ActionItem.position)
+        .offset(number - 1)
+        .limit(1)
+    ) if number >= 1 else None
+    if row is None:
+        raise NotFound(f"the plan has no item {number}")
+    return row
+
+
+async def set_item_done(
+    session: AsyncSession, snapshot_id: int, number: int, done: bool, by: str
+) -> ActionItem:
+    row = await _item_at(session, snapshot_id, number)
+    row.state = "done" if done else "open"
+    row.done_by = by if done else None
+    row.done_at = utcnow() if done else None
+    await session.flush()
+    return row
+
+
+async def assign_item(
+    session: AsyncSession, snapshot_id: int, number: int, owner: str | None, due: dt.date | None
+) -> ActionItem:
+    row = await _item_at(session, snapshot_id, number)
+    if owner is not None:
+        row.owner = owner or None
+    if due is not None:
+        row.due = due
+    await session.flush()
+    return row
+
+
+# ---------------------------------------------------------------------- export and forgetting
+
+
+@dataclass(frozen=True)
+class AnswerRecord:
+    response_id: int
+    response_status: str
+    question_id: str
+    answer: Answer
+    answered_at: dt.datetime
+
+
+async def snapshot_answers(session: AsyncSession, snapshot_id: int) -> list[AnswerRecord]:
+    rows = await session.execute(
+        select(AnswerRow, Response.status)
+        .join(Response, Response.id == AnswerRow.response_id)
+        .where(Response.snapshot_id == snapshot_id)
+        .order_by(AnswerRow.response_id, AnswerRow.id)
+    )
+    return [
+        AnswerRecord(row.response_id, status, row.question_id, _answer_from_row(row),
+                     row.answered_at)
+        for row, status in rows.tuples()
+    ]
+
+
+async def forget_person(session: AsyncSession, person_id: int, team_id: int) -> tuple[int, int]:
+    """Delete a person's answers for a team: in open snapshots entirely, in closed ones all but
+    anonymous numbers, so the team's history keeps its shape. The person's record goes too
+    once nothing links to it.
+
+    Returns (answers deleted, answers kept anonymously).
+    """
+    responses = (
+        await session.execute(
+            select(Response.id, Snapshot.status)
+            .join(Snapshot, Snapshot.id == Response.snapshot_id)
+            .where(Response.person_id == person_id, Snapshot.team_id == team_id)
+        )
+    ).tuples().all()
+    open_ids = [rid for rid, status in responses if status == "open"]
+    closed_ids = [rid for rid, status in responses if status != "open"]
+    deleted = 0
+    if open_ids:
+        result = await session.execute(delete(AnswerRow).where(AnswerRow.response_id.in_(open_ids)))
+        deleted += result.rowcount or 0  # type: ignore[attr-defined]
+        await session.execute(delete(Response).where(Response.id.in_(open_ids)))
+    kept = 0
+    if closed_ids:
+        # Free text can name people; numbers and adoption values cannot.
+        result = await session.execute(
+            delete(AnswerRow).where(
+                AnswerRow.response_id.in_(closed_ids), AnswerRow.text.is_not(None)
+            )
+        )
+        deleted += result.rowcount or 0  # type: ignore[attr-defined]
+        kept = await session.scalar(
+            select(func.count()).select_from(AnswerRow).where(AnswerRow.response_id.in_(closed_ids))
+        ) or 0
+        await session.execute(
+            update(Response).where(Response.id.in_(closed_ids)).values(person_id=None)
+        )
+    remaining = await session.scalar(
+        select(func.count()).select_from(Response).where(Response.person_id == person_id)
+    )
+    if not remaining:
+        await session.execute(delete(Person).where(Person.id == person_id))
+    return deleted, kept
+
+
+async def record_audit(
+    session: AsyncSession, team_id: int | None, actor: str, action: str, **detail: Any
+) -> None:
+    session.add(AuditEvent(team_id=team_id, actor=actor, action=action, detail=detail))

@@ -1,0 +1,130 @@
+"""Shared fixtures: the real questionnaire and catalogs, and a migrated database per test.
+
+Database tests run on SQLite (a real file) and on PostgreSQL when CSMM_TEST_POSTGRES_URL names a
+server (.ci/run starts one). Without it the PostgreSQL variants are skipped — except under CI,
+where a missing server is an error, so a green run always means both databases were tested.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import shutil
+import uuid
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import text
+from sqlalchemy.engine import make_url
+from sqlalchemy.ext.asyncio import create_async_engine
+
+from bot.assessments import Assessments
+from bot.i18n import localizers as load_localizers
+from conversations.engine import Conversation
+from conversations.i18n import Localizer
+from conversations.questionnaire import Questionnaire, load_questionnaire
+from conversations.questions import QuestionSequence
+from storage.database import Database
+from storage.models import Base
+
+POSTGRES_URL = os.environ.get("CSMM_TEST_POSTGRES_URL")
+
+
+@pytest.fixture(scope="session")
+def questionnaire() -> Questionnaire:
+    return load_questionnaire()
+
+
+@pytest.fixture(scope="session")
+def localizers() -> dict[str, Localizer]:
+    return load_localizers()
+
+
+@pytest.fixture(scope="session")
+def sequence(questionnaire: Questionnaire) -> QuestionSequence:
+    return QuestionSequence(questionnaire)
+
+
+@pytest.fixture(scope="session")
+def conversation(sequence: QuestionSequence, localizers: dict[str, Localizer]) -> Conversation:
+    return Conversation(sequence, localizers)
+
+
+# ---------------------------------------------------------------------- databases
+
+
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """One migrated SQLite file; each test gets a copy (migrating per test is slow)."""
+    path = tmp_path_factory.mktemp("template") / "template.db"
+    database = Database(f"sqlite+aiosqlite:///{path}")
+
+    async def migrate() -> None:
+        await database.upgrade()
+        await database.dispose()
+
+    asyncio.run(migrate())
+    return path
+
+
+@pytest.fixture(scope="session")
+def postgres_database() -> Iterator[str]:
+    if not POSTGRES_URL:
+        if os.environ.get("CI"):
+            pytest.fail("CSMM_TEST_POSTGRES_URL is not set: CI must test on PostgreSQL too")
+        pytest.skip("PostgreSQL not configured (set CSMM_TEST_POSTGRES_URL)")
+    name = f"csmm_test_{uuid.uuid4().hex[:10]}"
+    admin_url = POSTGRES_URL
+
+    async def admin(statement: str) -> None:
+        engine = create_async_engine(admin_url, isolation_level="AUTOCOMMIT")
+        async with engine.connect() as connection:
+            await connection.execute(text(statement))
+        await engine.dispose()
+
+    asyncio.run(admin(f'CREATE DATABASE "{name}"'))
+    url = make_url(admin_url).set(database=name).render_as_string(hide_password=False)
+    database = Database(url)
+
+    async def migrate() -> None:
+        await database.upgrade()
+        await database.dispose()
+
+    asyncio.run(migrate())
+    yield url
+    asyncio.run(admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    if request.param == "sqlite":
+        path = tmp_path / "csmm.db"
+        shutil.copy(request.getfixturevalue("sqlite_template"), path)
+        yield f"sqlite+aiosqlite:///{path}"
+        return
+    url = request.getfixturevalue("postgres_database")
+    yield url
+    tables = ", ".join(f'"{t.name}"' for t in Base.metadata.sorted_tables)
+
+    async def truncate() -> None:
+        engine = create_async_engine(url)
+        async with engine.begin() as connection:
+            await connection.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+        await engine.dispose()
+
+    asyncio.run(truncate())
+
+
+@pytest.fixture
+async def database(database_url: str) -> AsyncIterator[Database]:
+    db = Database(database_url)
+    yield db
+    await db.dispose()
+
+
+@pytest.fixture
+def assessments(
+    database: Database, questionnaire: Questionnaire, localizers: dict[str, Localizer]
+) -> Assessments:
+    return Assessments(database, questionnaire, localizers)
