@@ -223,7 +223,7 @@ async def response_counts(session: AsyncSession, snapshot_id: int) -> ResponseCo
         .where(Response.snapshot_id == snapshot_id)
         .group_by(Response.status)
     )
-    counts = dict(rows.tuples().all())
+    counts: dict[str, int] = {status: count for status, count in rows}
     return ResponseCounts(counts.get("submitted", 0), counts.get("in_progress", 0))
 
 
@@ -362,7 +362,7 @@ async def snapshot_answers(session: AsyncSession, snapshot_id: int) -> list[Answ
     return [
         AnswerRecord(row.response_id, status, row.question_id, _answer_from_row(row),
                      row.answered_at)
-        for row, status in rows.tuples()
+        for row, status in rows
     ]
 
 
@@ -379,7 +379,7 @@ async def forget_person(session: AsyncSession, person_id: int, team_id: int) -> 
             .join(Snapshot, Snapshot.id == Response.snapshot_id)
             .where(Response.person_id == person_id, Snapshot.team_id == team_id)
         )
-    ).tuples().all()
+    ).all()
     open_ids = [rid for rid, status in responses if status == "open"]
     closed_ids = [rid for rid, status in responses if status != "open"]
     deleted = 0
