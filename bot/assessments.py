@@ -92,20 +92,14 @@ class Assessments:
             if locale is not None and state.locale != chosen:
                 state.locale = chosen
                 await repo.save_state(session, response_id, state, ())
-            turn = (
-                self.conversation.welcome(state)
-                if created
-                else self.conversation.resume(state)
-            )
+            turn = self.conversation.welcome(state) if created else self.conversation.resume(state)
             return Opened(response_id, team.id, snapshot.number, created, turn)
 
     async def handle_text(self, response_id: int, text: str) -> Turn:
         return await self._apply(response_id, lambda s: self.conversation.handle_text(s, text))
 
     async def handle_button(self, response_id: int, payload: str) -> Turn:
-        return await self._apply(
-            response_id, lambda s: self.conversation.handle_button(s, payload)
-        )
+        return await self._apply(response_id, lambda s: self.conversation.handle_button(s, payload))
 
     async def _apply(self, response_id: int, step: Callable[[ResponseState], Turn]) -> Turn:
         async with self.database.transaction() as session:
@@ -166,7 +160,9 @@ class Assessments:
             in_progress=counts.in_progress,
             closed=snapshot.status != "open",
         )
-        view = build_report(self.questionnaire, result, plan, info, self.localizer(locale or team.locale))
+        view = build_report(
+            self.questionnaire, result, plan, info, self.localizer(locale or team.locale)
+        )
         return TeamReport(view, result, snapshot.number)
 
     async def plan(self, team: Team) -> list[PlanItem]:
@@ -197,7 +193,12 @@ class Assessments:
             except repo.NotFound:
                 raise UserError(f"The action plan has no item {number}.") from None
             await repo.record_audit(
-                session, team.id, by, "plan.assign", item=number, owner=owner,
+                session,
+                team.id,
+                by,
+                "plan.assign",
+                item=number,
+                owner=owner,
                 due=due.isoformat() if due else None,
             )
             return await repo.plan_items(session, snapshot.id)
@@ -207,7 +208,9 @@ class Assessments:
             snapshot = await self._latest(session, team)
             return snapshot, await repo.snapshot_answers(session, snapshot.id)
 
-    async def forget(self, team: Team, platform: str, person_id: str, actor: str) -> tuple[int, int]:
+    async def forget(
+        self, team: Team, platform: str, person_id: str, actor: str
+    ) -> tuple[int, int]:
         async with self.database.transaction() as session:
             person = await repo.find_person(session, platform, person_id)
             if person is None:

@@ -47,7 +47,9 @@ def _friendly_errors(func: Callable[P, T]) -> Callable[P, T]:
             reason = str(getattr(exc, "orig", None) or exc).splitlines()[0]
             raise click.ClickException(f"Database error: {reason}") from None
         except OSError as exc:
-            raise click.ClickException(f"{exc.strerror or exc}: {exc.filename or ''}".rstrip(": ")) from None
+            raise click.ClickException(
+                f"{exc.strerror or exc}: {exc.filename or ''}".rstrip(": ")
+            ) from None
 
     return wrapper
 
@@ -89,6 +91,7 @@ def console(team: str, user: str, lang: str | None) -> None:
     Answers are saved one by one: stop at any time (Ctrl-D, `pause`) and run the same command
     again to continue where you were. People answering with the same --team form one snapshot.
     """
+
     async def work(assessments: Assessments) -> int:
         return await run_console(assessments, team, user, lang)
 
@@ -119,8 +122,13 @@ def report(team: str, lang: str | None) -> None:
 @LANG_OPTION
 @_friendly_errors
 def plan(
-    team: str, action: str | None, number: int | None, owner: str | None,
-    due: dt.datetime | None, by: str, lang: str | None,
+    team: str,
+    action: str | None,
+    number: int | None,
+    owner: str | None,
+    due: dt.datetime | None,
+    by: str,
+    lang: str | None,
 ) -> None:
     """Show the action plan, or tick an item: `plan --team T done 3`, `undo 3`,
     `assign 3 --owner Ayşe --due 2026-12-31`."""
@@ -141,7 +149,9 @@ def plan(
             items = await assessments.plan(found)
         loc = assessments.localizer(lang or found.locale)
         if not items:
-            return loc._("There is no action plan yet: it appears once someone has submitted answers.")
+            return loc._(
+                "There is no action plan yet: it appears once someone has submitted answers."
+            )
         done = sum(item.done for item in items)
         heading = loc._("Action plan ({done} of {total} done)", done=done, total=len(items))
         return "\n".join([heading, *(plan_line(loc, assessments.questionnaire, i) for i in items)])
@@ -152,7 +162,11 @@ def plan(
 @cli.command()
 @TEAM_OPTION
 @click.option("--format", "fmt", type=click.Choice(["csv", "json"]), required=True)
-@click.option("--output", type=click.Path(dir_okay=False, path_type=Path), help="File to write (default: stdout).")
+@click.option(
+    "--output",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="File to write (default: stdout).",
+)
 @_friendly_errors
 def export(team: str, fmt: str, output: Path | None) -> None:
     """Export the latest snapshot's answers, one row per answer, respondents pseudonymised."""

@@ -15,8 +15,19 @@ from storage.models import Snapshot
 from storage.repository import AnswerRecord
 
 COLUMNS = (
-    "team", "snapshot", "questionnaire_version", "respondent", "response_status",
-    "question_number", "question_id", "section", "kind", "state", "value", "label", "answered_at",
+    "team",
+    "snapshot",
+    "questionnaire_version",
+    "respondent",
+    "response_status",
+    "question_number",
+    "question_id",
+    "section",
+    "kind",
+    "state",
+    "value",
+    "label",
+    "answered_at",
 )
 
 
@@ -62,7 +73,10 @@ def answer_rows(
 
 
 def write_answers(
-    fmt: str, team: str, snapshot: Snapshot, records: Sequence[AnswerRecord],
+    fmt: str,
+    team: str,
+    snapshot: Snapshot,
+    records: Sequence[AnswerRecord],
     sequence: QuestionSequence,
 ) -> str:
     rows = answer_rows(team, snapshot, records, sequence)

@@ -31,7 +31,9 @@ def locales_dir() -> Path:
 def load_translations(locale: str, directory: Path | None = None) -> Translations:
     base = (directory or locales_dir()) / locale / "LC_MESSAGES"
     po_file, mo_file = base / f"{DOMAIN}.po", base / f"{DOMAIN}.mo"
-    if mo_file.exists() and (not po_file.exists() or mo_file.stat().st_mtime >= po_file.stat().st_mtime):
+    if mo_file.exists() and (
+        not po_file.exists() or mo_file.stat().st_mtime >= po_file.stat().st_mtime
+    ):
         with mo_file.open("rb") as handle:
             return Translations(handle, domain=DOMAIN)
     if not po_file.exists():

@@ -11,7 +11,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from enum import StrEnum
 
-from conversations.i18n import Localizer, N_, NP_, fold
+from conversations.i18n import N_, NP_, Localizer, fold
 
 COMMAND_CONTEXT = "command"
 

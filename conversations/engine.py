@@ -103,7 +103,10 @@ class Conversation:
         if len(stripped) > MAX_INPUT_CHARS:
             return self._invalid(
                 state,
-                loc._("That message is too long ({count} characters).", count=loc.number(len(stripped))),
+                loc._(
+                    "That message is too long ({count} characters).",
+                    count=loc.number(len(stripped)),
+                ),
             )
         command = self.commands.parse(stripped)
         if command is not None:
@@ -159,7 +162,9 @@ class Conversation:
                     Button(loc._(point.label), f"q:{qid}:{point.value}", str(point.value + 1))
                 )
             options.append(
-                Button(loc._(self.questionnaire.dont_know.label), f"q:{qid}:{DONT_KNOW_PAYLOAD}", "0")
+                Button(
+                    loc._(self.questionnaire.dont_know.label), f"q:{qid}:{DONT_KNOW_PAYLOAD}", "0"
+                )
             )
             hint = loc._(
                 "Type 1–4, or 0 if you don't know. Also: {back}, {skip}, {why}, {pause}.",
@@ -179,7 +184,8 @@ class Conversation:
             )
         elif isinstance(question.source, NumberQuestion):
             hint = loc._(
-                "Type a number from {low} to {high}, like {example} — or {skip} if you don't have it.",
+                "Type a number from {low} to {high}, like {example} — "
+                "or {skip} if you don't have it.",
                 low=loc.number(question.source.min),
                 high=loc.number(question.source.max),
                 example=loc.number(87.5 if not question.source.integer else 1200),
@@ -310,7 +316,9 @@ class Conversation:
         resubmitted = new_state.status is ResponseStatus.SUBMITTED
         if resubmitted:
             replies.append(
-                Notice(loc._("Saved. Your submitted answers now include this change."), Tone.SUCCESS)
+                Notice(
+                    loc._("Saved. Your submitted answers now include this change."), Tone.SUCCESS
+                )
             )
         replies += self.current(new_state)
         return Turn(new_state, saved=(answer,), replies=tuple(replies), submitted=resubmitted)
@@ -414,7 +422,10 @@ class Conversation:
             if folded == str(index) or folded in labels:
                 return Answer(question.id, AnswerState.ANSWERED, option.id)
         raise InvalidInput(
-            loc._("Please pick one of the options by its number, 1 to {last}.", last=len(source.options))
+            loc._(
+                "Please pick one of the options by its number, 1 to {last}.",
+                last=len(source.options),
+            )
         )
 
     def _parse_number(
@@ -471,11 +482,8 @@ class Conversation:
         return self.localizers.get(state.locale) or next(iter(self.localizers.values()))
 
     def _progress(self, loc: Localizer, question: Question) -> str:
-        return "{n}/{total} · {section}".format(
-            n=self.sequence.number_of(question.id),
-            total=len(self.sequence),
-            section=loc._(question.section),
-        )
+        number, total = self.sequence.number_of(question.id), len(self.sequence)
+        return f"{number}/{total} · {loc._(question.section)}"
 
     def _question_text(self, loc: Localizer, question: Question) -> str:
         text = loc._(question.text)
@@ -492,13 +500,14 @@ class Conversation:
             practice = self.questionnaire.practices[question.id]
             if practice.example:
                 parts.append(loc._("For example: {example}", example=loc._(practice.example)))
+        dont_know = self.questionnaire.dont_know
         parts.append(loc._("How to answer:"))
         for point in self.questionnaire.scale:
             parts.append(
                 f"{point.value + 1} {loc._(point.label)} — {loc._(point.meaning)} "
                 f"({loc._(point.example)})"
             )
-        parts.append(f"0 {loc._(self.questionnaire.dont_know.label)} — {loc._(self.questionnaire.dont_know.meaning)}")
+        parts.append(f"0 {loc._(dont_know.label)} — {loc._(dont_know.meaning)}")
         return "\n".join(parts)
 
     def _review_help(self, loc: Localizer, state: ResponseState | None = None) -> str:

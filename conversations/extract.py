@@ -11,8 +11,19 @@ from typing import IO, Any
 import yaml
 
 TRANSLATABLE_KEYS = frozenset(
-    {"title", "label", "meaning", "example", "name", "summary", "text", "why", "statement",
-     "action", "unit"}
+    {
+        "title",
+        "label",
+        "meaning",
+        "example",
+        "name",
+        "summary",
+        "text",
+        "why",
+        "statement",
+        "action",
+        "unit",
+    }
 )
 
 

@@ -24,7 +24,8 @@ DEFAULT_LOCALE = "en"
 class Translations(Protocol):
     def gettext(self, message: str, /) -> str: ...
     def ngettext(self, singular: str, plural: str, n: int, /) -> str: ...
-    def pgettext(self, context: str, message: str, /) -> str: ...
+    # Babel types its pgettext result loosely (str | object); we only ever get str back.
+    def pgettext(self, context: str, message: str, /) -> object: ...
 
 
 def N_(message: str) -> str:
@@ -77,7 +78,7 @@ class Localizer:
         return text.format(n=self.number(n), **params)
 
     def pgettext(self, context: str, message: str, /) -> str:
-        return self.translations.pgettext(context, message)
+        return str(self.translations.pgettext(context, message))
 
     def number(self, value: float | int | Decimal, max_decimals: int = 1) -> str:
         pattern = "#,##0" + ("." + "#" * max_decimals if max_decimals else "")

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from conversations.action_plan import PlanItem
-from conversations.i18n import Localizer, N_
+from conversations.i18n import N_, Localizer
 from conversations.questionnaire import Questionnaire
 from conversations.scoring import Result
 
@@ -208,17 +208,11 @@ def build_report(
             )
         )
 
-    responses = loc.ngettext(
-        "{n} response submitted", "{n} responses submitted", info.submitted
-    )
+    responses = loc.ngettext("{n} response submitted", "{n} responses submitted", info.submitted)
     if info.in_progress:
-        responses += ", " + loc.ngettext(
-            "{n} in progress", "{n} in progress", info.in_progress
-        )
+        responses += ", " + loc.ngettext("{n} in progress", "{n} in progress", info.in_progress)
     if result.dont_know_rate is not None:
-        responses += " · " + loc._(
-            "“Don't know”: {rate}", rate=loc.percent(result.dont_know_rate)
-        )
+        responses += " · " + loc._("“Don't know”: {rate}", rate=loc.percent(result.dont_know_rate))
     return ReportView(
         title=loc._("Customer service maturity · {team}", team=info.team),
         subtitle=loc._(

@@ -91,7 +91,9 @@ def _mean(values: Sequence[float]) -> float | None:
     return statistics.fmean(values) if values else None
 
 
-def _weighted_mean(scores: Mapping[str, float | None], weights: Mapping[str, float]) -> float | None:
+def _weighted_mean(
+    scores: Mapping[str, float | None], weights: Mapping[str, float]
+) -> float | None:
     present = [(score, weights[key]) for key, score in scores.items() if score is not None]
     total = sum(weight for _, weight in present)
     return sum(score * weight for score, weight in present) / total if present else None
@@ -179,7 +181,9 @@ def _groups(
     return tuple(result)
 
 
-def _numbers(questionnaire: Questionnaire, respondents: Sequence[Respondent]) -> dict[str, NumberSummary]:
+def _numbers(
+    questionnaire: Questionnaire, respondents: Sequence[Respondent]
+) -> dict[str, NumberSummary]:
     summaries = {}
     for question in questionnaire.numbers:
         given = [
@@ -190,7 +194,9 @@ def _numbers(questionnaire: Questionnaire, respondents: Sequence[Respondent]) ->
             and isinstance(answer.value, int | float)
         ]
         if given:
-            summaries[question.id] = NumberSummary(question.id, len(given), statistics.median(given))
+            summaries[question.id] = NumberSummary(
+                question.id, len(given), statistics.median(given)
+            )
     return summaries
 
 

@@ -45,10 +45,17 @@ async def get_or_create_team(
     session: AsyncSession, platform: str, external_id: str, name: str, locale: str = "en"
 ) -> Team:
     statement = _insert(session, Team).values(
-        platform=platform, external_id=external_id, name=name, locale=locale,
-        timezone="UTC", anonymity_threshold=3, created_at=utcnow(),
+        platform=platform,
+        external_id=external_id,
+        name=name,
+        locale=locale,
+        timezone="UTC",
+        anonymity_threshold=3,
+        created_at=utcnow(),
     )
-    await session.execute(statement.on_conflict_do_nothing(index_elements=["platform", "external_id"]))
+    await session.execute(
+        statement.on_conflict_do_nothing(index_elements=["platform", "external_id"])
+    )
     team = await session.scalar(
         select(Team).where(Team.platform == platform, Team.external_id == external_id)
     )
@@ -61,14 +68,22 @@ async def teams_named(session: AsyncSession, name: str) -> Sequence[Team]:
 
 
 async def get_or_create_person(
-    session: AsyncSession, platform: str, external_id: str, display_name: str,
+    session: AsyncSession,
+    platform: str,
+    external_id: str,
+    display_name: str,
     locale: str | None = None,
 ) -> Person:
     statement = _insert(session, Person).values(
-        platform=platform, external_id=external_id, display_name=display_name,
-        locale=locale, created_at=utcnow(),
+        platform=platform,
+        external_id=external_id,
+        display_name=display_name,
+        locale=locale,
+        created_at=utcnow(),
     )
-    await session.execute(statement.on_conflict_do_nothing(index_elements=["platform", "external_id"]))
+    await session.execute(
+        statement.on_conflict_do_nothing(index_elements=["platform", "external_id"])
+    )
     person = await find_person(session, platform, external_id)
     assert person is not None
     return person
@@ -85,7 +100,10 @@ async def find_person(session: AsyncSession, platform: str, external_id: str) ->
 
 async def latest_snapshot(session: AsyncSession, team_id: int) -> Snapshot | None:
     return await session.scalar(
-        select(Snapshot).where(Snapshot.team_id == team_id).order_by(Snapshot.number.desc()).limit(1)
+        select(Snapshot)
+        .where(Snapshot.team_id == team_id)
+        .order_by(Snapshot.number.desc())
+        .limit(1)
     )
 
 
@@ -117,9 +135,14 @@ async def get_or_create_response(
 ) -> tuple[int, bool]:
     """The person's response in the snapshot as (id, created)."""
     statement = _insert(session, Response).values(
-        snapshot_id=snapshot_id, person_id=person_id, locale=locale, status="in_progress",
-        position=first_question, returning_to_review=False,
-        started_at=utcnow(), updated_at=utcnow(),
+        snapshot_id=snapshot_id,
+        person_id=person_id,
+        locale=locale,
+        status="in_progress",
+        position=first_question,
+        returning_to_review=False,
+        started_at=utcnow(),
+        updated_at=utcnow(),
     )
     inserted = await session.execute(
         statement.on_conflict_do_nothing(index_elements=["snapshot_id", "person_id"]).returning(
@@ -153,8 +176,13 @@ async def load_state(
     session: AsyncSession, response_id: int, *, for_update: bool = True
 ) -> ResponseState:
     query = (
-        select(Response.locale, Response.position, Response.status,
-               Response.returning_to_review, Snapshot.status.label("snapshot_status"))
+        select(
+            Response.locale,
+            Response.position,
+            Response.status,
+            Response.returning_to_review,
+            Snapshot.status.label("snapshot_status"),
+        )
         .join(Snapshot, Snapshot.id == Response.snapshot_id)
         .where(Response.id == response_id)
     )
@@ -164,8 +192,13 @@ async def load_state(
     if row is None:
         raise NotFound(f"response {response_id} does not exist")
     answers = await session.execute(
-        select(AnswerRow.question_id, AnswerRow.state, AnswerRow.adoption, AnswerRow.number,
-               AnswerRow.text).where(AnswerRow.response_id == response_id)
+        select(
+            AnswerRow.question_id,
+            AnswerRow.state,
+            AnswerRow.adoption,
+            AnswerRow.number,
+            AnswerRow.text,
+        ).where(AnswerRow.response_id == response_id)
     )
     return ResponseState(
         locale=row.locale,
@@ -178,8 +211,12 @@ async def load_state(
 
 
 async def save_state(
-    session: AsyncSession, response_id: int, state: ResponseState, saved: Sequence[Answer],
-    *, submitted_now: bool = False,
+    session: AsyncSession,
+    response_id: int,
+    state: ResponseState,
+    saved: Sequence[Answer],
+    *,
+    submitted_now: bool = False,
 ) -> None:
     now = utcnow()
     for answer in saved:
@@ -231,8 +268,14 @@ async def submitted_respondents(
     session: AsyncSession, snapshot_id: int, role_question: str
 ) -> list[Respondent]:
     rows = await session.execute(
-        select(AnswerRow.response_id, AnswerRow.question_id, AnswerRow.state,
-               AnswerRow.adoption, AnswerRow.number, AnswerRow.text)
+        select(
+            AnswerRow.response_id,
+            AnswerRow.question_id,
+            AnswerRow.state,
+            AnswerRow.adoption,
+            AnswerRow.number,
+            AnswerRow.text,
+        )
         .join(Response, Response.id == AnswerRow.response_id)
         .where(Response.snapshot_id == snapshot_id, Response.status == "submitted")
         .order_by(AnswerRow.response_id)
@@ -256,7 +299,9 @@ async def submitted_respondents(
 # ---------------------------------------------------------------------- action plan
 
 
-async def sync_plan(session: AsyncSession, snapshot_id: int, planned: Sequence[PlannedItem]) -> None:
+async def sync_plan(
+    session: AsyncSession, snapshot_id: int, planned: Sequence[PlannedItem]
+) -> None:
     """Make the stored plan match ``planned``: new items are added, items no longer called for
     are dropped unless someone already ticked them, and kept items keep their state."""
     existing = {
@@ -273,8 +318,13 @@ async def sync_plan(session: AsyncSession, snapshot_id: int, planned: Sequence[P
         if row is None:
             session.add(
                 ActionItem(
-                    snapshot_id=snapshot_id, key=item.key, position=position, kind=item.kind.value,
-                    text=item.text, dimension_id=item.dimension_id, state="open",
+                    snapshot_id=snapshot_id,
+                    key=item.key,
+                    position=position,
+                    kind=item.kind.value,
+                    text=item.text,
+                    dimension_id=item.dimension_id,
+                    state="open",
                 )
             )
         else:
@@ -292,26 +342,39 @@ async def sync_plan(session: AsyncSession, snapshot_id: int, planned: Sequence[P
 
 async def plan_items(session: AsyncSession, snapshot_id: int) -> list[PlanItem]:
     rows = await session.scalars(
-        select(ActionItem).where(ActionItem.snapshot_id == snapshot_id).order_by(ActionItem.position)
+        select(ActionItem)
+        .where(ActionItem.snapshot_id == snapshot_id)
+        .order_by(ActionItem.position)
     )
     return [
         PlanItem(
-            number=number, key=row.key, kind=ItemKind(row.kind), text=row.text,
-            dimension_id=row.dimension_id, done=row.state == "done", done_by=row.done_by,
-            done_at=row.done_at, owner=row.owner, due=row.due,
+            number=number,
+            key=row.key,
+            kind=ItemKind(row.kind),
+            text=row.text,
+            dimension_id=row.dimension_id,
+            done=row.state == "done",
+            done_by=row.done_by,
+            done_at=row.done_at,
+            owner=row.owner,
+            due=row.due,
         )
         for number, row in enumerate(rows, start=1)
     ]
 
 
 async def _item_at(session: AsyncSession, snapshot_id: int, number: int) -> ActionItem:
-    row = await session.scalar(
-        select(ActionItem)
-        .where(ActionItem.snapshot_id == snapshot_id)
-        .order_by(ActionItem.position)
-        .offset(number - 1)
-        .limit(1)
-    ) if number >= 1 else None
+    row = (
+        await session.scalar(
+            select(ActionItem)
+            .where(ActionItem.snapshot_id == snapshot_id)
+            .order_by(ActionItem.position)
+            .offset(number - 1)
+            .limit(1)
+        )
+        if number >= 1
+        else None
+    )
     if row is None:
         raise NotFound(f"the plan has no item {number}")
     return row
@@ -360,8 +423,9 @@ async def snapshot_answers(session: AsyncSession, snapshot_id: int) -> list[Answ
         .order_by(AnswerRow.response_id, AnswerRow.id)
     )
     return [
-        AnswerRecord(row.response_id, status, row.question_id, _answer_from_row(row),
-                     row.answered_at)
+        AnswerRecord(
+            row.response_id, status, row.question_id, _answer_from_row(row), row.answered_at
+        )
         for row, status in rows
     ]
 
@@ -396,9 +460,14 @@ async def forget_person(session: AsyncSession, person_id: int, team_id: int) -> 
             )
         )
         deleted += result.rowcount or 0  # type: ignore[attr-defined]
-        kept = await session.scalar(
-            select(func.count()).select_from(AnswerRow).where(AnswerRow.response_id.in_(closed_ids))
-        ) or 0
+        kept = (
+            await session.scalar(
+                select(func.count())
+                .select_from(AnswerRow)
+                .where(AnswerRow.response_id.in_(closed_ids))
+            )
+            or 0
+        )
         await session.execute(
             update(Response).where(Response.id.in_(closed_ids)).values(person_id=None)
         )

@@ -28,8 +28,19 @@ def test_template_is_up_to_date(tmp_path: Path, monkeypatch: pytest.MonkeyPatch)
     fresh = tmp_path / "messages.pot"
     monkeypatch.chdir(ROOT)
     CommandLineInterface().run(
-        ["pybabel", "-q", "extract", "-F", "pyproject.toml", "-k", "NP_:1c,2", "--no-location",
-         "-o", str(fresh), "."]
+        [
+            "pybabel",
+            "-q",
+            "extract",
+            "-F",
+            "pyproject.toml",
+            "-k",
+            "NP_:1c,2",
+            "--no-location",
+            "-o",
+            str(fresh),
+            ".",
+        ]
     )
     committed = messages(read(LOCALES / "messages.pot"))
     current = messages(read(fresh))

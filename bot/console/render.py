@@ -49,8 +49,7 @@ def render_reply(reply: Reply) -> str:
         for line in reply.lines:
             statement = textwrap.shorten(line.text, 60, placeholder="…")
             lines.append(
-                f"{line.number:>3}. {statement} "
-                + click.style(f"→ {line.answer}", fg="magenta")
+                f"{line.number:>3}. {statement} " + click.style(f"→ {line.answer}", fg="magenta")
             )
         lines.append(click.style(_wrap(reply.hint), bold=True))
         return "\n".join(lines)

@@ -50,7 +50,7 @@ async def run_console(
     for reply in opened.turn.replies:
         echo(render_reply(reply))
 
-    resume_command = "csmm console --team {} --user {}".format(shlex.quote(team), shlex.quote(user))
+    resume_command = f"csmm console --team {shlex.quote(team)} --user {shlex.quote(user)}"
 
     async def show_report() -> None:
         found = await assessments.find_team(team)
@@ -66,8 +66,12 @@ async def run_console(
             if state.status is not ResponseStatus.SUBMITTED:
                 loc = assessments.localizer(state.locale)
                 echo("")
-                echo(loc._("Your answers so far are saved. To continue, run: {command}",
-                           command=resume_command))
+                echo(
+                    loc._(
+                        "Your answers so far are saved. To continue, run: {command}",
+                        command=resume_command,
+                    )
+                )
             return 0
         if not interactive:
             echo(click.style(PROMPT + line, dim=True))

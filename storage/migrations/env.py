@@ -3,6 +3,7 @@
 import asyncio
 
 from alembic import context
+from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import create_async_engine
 
 from storage.database import database_url_from_env
@@ -12,7 +13,7 @@ config = context.config
 target_metadata = Base.metadata
 
 
-def _configure(connection):
+def _configure(connection: Connection) -> None:
     context.configure(
         connection=connection,
         target_metadata=target_metadata,
@@ -21,20 +22,20 @@ def _configure(connection):
     )
 
 
-def _run(connection):
+def _run(connection: Connection) -> None:
     _configure(connection)
     with context.begin_transaction():
         context.run_migrations()
 
 
-async def _run_async(url):
+async def _run_async(url: str) -> None:
     engine = create_async_engine(url)
     async with engine.begin() as connection:
         await connection.run_sync(_run)
     await engine.dispose()
 
 
-def run_migrations_online():
+def run_migrations_online() -> None:
     connection = config.attributes.get("connection")
     if connection is not None:
         _run(connection)

@@ -21,7 +21,12 @@ CSMM = [sys.executable, "-m", "bot"]
 def csmm(database_url: str, *args: str, stdin: str = "") -> subprocess.CompletedProcess[str]:
     env = {**os.environ, "CSMM_DATABASE_URL": database_url, "NO_COLOR": "1"}
     return subprocess.run(
-        [*CSMM, *args], input=stdin, capture_output=True, text=True, env=env, timeout=120,
+        [*CSMM, *args],
+        input=stdin,
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=120,
         check=False,
     )
 
@@ -31,7 +36,9 @@ def lines(*answers: str) -> str:
 
 
 def take(database_url: str, team: str, user: str, answers: str, lang: str = "en") -> str:
-    done = csmm(database_url, "console", "--team", team, "--user", user, "--lang", lang, stdin=answers)
+    done = csmm(
+        database_url, "console", "--team", team, "--user", user, "--lang", lang, stdin=answers
+    )
     assert done.returncode == 0, done.stderr
     assert "Traceback" not in done.stderr
     return done.stdout
@@ -89,7 +96,9 @@ def test_bad_lines_are_explained_and_nothing_is_lost(database_url: str) -> None:
     exported = csmm(database_url, "export", "--team", "t", "--format", "json")
     rows = json.loads(exported.stdout)
     assert [(r["question_id"], r["value"]) for r in rows][:3] == [
-        ("role", "team_lead"), ("ch_omni", 2), ("ch_single_view", 3)
+        ("role", "team_lead"),
+        ("ch_omni", 2),
+        ("ch_single_view", 3),
     ]
     assert len(rows) == 3
 
@@ -111,7 +120,9 @@ def test_two_people_make_one_report_and_exports(
     assert "ayse" not in as_csv.stdout and "bob" not in as_csv.stdout
 
     target = tmp_path / "answers.json"
-    written = csmm(database_url, "export", "--team", "support", "--format", "json", "--output", str(target))
+    written = csmm(
+        database_url, "export", "--team", "support", "--format", "json", "--output", str(target)
+    )
     assert written.returncode == 0
     assert len(json.loads(target.read_text(encoding="utf-8"))) == 2 * len(sequence)
 
@@ -183,5 +194,7 @@ def test_help_is_clear() -> None:
     main = subprocess.run([*CSMM, "--help"], capture_output=True, text=True, check=True)
     for command in ("console", "report", "plan", "export", "forget", "db"):
         assert command in main.stdout
-    console = subprocess.run([*CSMM, "console", "--help"], capture_output=True, text=True, check=True)
+    console = subprocess.run(
+        [*CSMM, "console", "--help"], capture_output=True, text=True, check=True
+    )
     assert "--team" in console.stdout and "--lang" in console.stdout

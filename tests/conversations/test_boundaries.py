@@ -7,7 +7,16 @@ from pathlib import Path
 
 import conversations
 
-FORBIDDEN = ("slack_bolt", "slack_sdk", "telegram", "sqlalchemy", "alembic", "aiohttp", "bot", "storage")
+FORBIDDEN = (
+    "slack_bolt",
+    "slack_sdk",
+    "telegram",
+    "sqlalchemy",
+    "alembic",
+    "aiohttp",
+    "bot",
+    "storage",
+)
 
 
 def imported_modules(path: Path) -> set[str]:

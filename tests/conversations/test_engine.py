@@ -65,17 +65,30 @@ def test_practice_options_are_numbered_1_to_4_with_0_for_dont_know(
     question = asked(conversation.resume(state))
     numbered = {o.number: o.label for o in question.options}
     assert numbered == {
-        "1": "Missing", "2": "Ad hoc", "3": "Repeatable", "4": "Systematic", "0": "Don't know",
+        "1": "Missing",
+        "2": "Ad hoc",
+        "3": "Repeatable",
+        "4": "Systematic",
+        "0": "Don't know",
     }
 
 
 @pytest.mark.parametrize(
     ("typed", "locale", "value"),
     [
-        ("1", "en", 0), ("2", "en", 1), ("3", "en", 2), ("4", "en", 3),
-        ("Repeatable", "en", 2), ("ad HOC", "en", 1), ("SİSTEMATİK", "en", 3),
-        ("sistematik", "tr", 3), ("SISTEMATIK", "tr", 3), ("ara sıra", "en", 1),
-        ("ARA SIRA", "tr", 1), ("Tekrarlanabilir", "en", 2), ("yok", "en", 0),
+        ("1", "en", 0),
+        ("2", "en", 1),
+        ("3", "en", 2),
+        ("4", "en", 3),
+        ("Repeatable", "en", 2),
+        ("ad HOC", "en", 1),
+        ("SİSTEMATİK", "en", 3),
+        ("sistematik", "tr", 3),
+        ("SISTEMATIK", "tr", 3),
+        ("ara sıra", "en", 1),
+        ("ARA SIRA", "tr", 1),
+        ("Tekrarlanabilir", "en", 2),
+        ("yok", "en", 0),
         ("  systematic  ", "tr", 3),
     ],
 )
@@ -110,7 +123,9 @@ def test_invalid_practice_input_explains_and_asks_again(
 ) -> None:
     practice = first_practice(conversation)
     state = at_question(conversation, practice, locale)
-    state.answers = {"role": conversation.handle_text(at_question(conversation, "role"), "2").saved[0]}
+    state.answers = {
+        "role": conversation.handle_text(at_question(conversation, "role"), "2").saved[0]
+    }
     turn = conversation.handle_text(state, typed)
     assert errors(turn), typed
     assert turn.saved == ()
@@ -189,7 +204,9 @@ def test_range_error_shows_range_in_locale_format(conversation: Conversation) ->
 
 def test_free_text(conversation: Conversation) -> None:
     question = conversation.questionnaire.free_text[0].id
-    turn = conversation.handle_text(at_question(conversation, question), "  Slow   replies on email ")
+    turn = conversation.handle_text(
+        at_question(conversation, question), "  Slow   replies on email "
+    )
     assert turn.saved[0].value == "Slow replies on email"
     too_long = conversation.handle_text(at_question(conversation, question), "a" * 1001)
     assert errors(too_long) and too_long.saved == ()
@@ -198,8 +215,13 @@ def test_free_text(conversation: Conversation) -> None:
 
 
 def test_role_by_number_and_word(conversation: Conversation) -> None:
-    assert conversation.handle_text(at_question(conversation, "role"), "3").saved[0].value == "manager"
-    assert conversation.handle_text(at_question(conversation, "role"), "YÖNETİCİ").saved[0].value == "manager"
+    assert (
+        conversation.handle_text(at_question(conversation, "role"), "3").saved[0].value == "manager"
+    )
+    assert (
+        conversation.handle_text(at_question(conversation, "role"), "YÖNETİCİ").saved[0].value
+        == "manager"
+    )
     bad = conversation.handle_text(at_question(conversation, "role"), "9")
     assert errors(bad) and bad.saved == ()
 
@@ -231,7 +253,9 @@ def test_pause_keeps_position(conversation: Conversation) -> None:
 
 
 def test_why_explains_the_scale(conversation: Conversation) -> None:
-    turn = conversation.handle_text(at_question(conversation, first_practice(conversation), "tr"), "neden")
+    turn = conversation.handle_text(
+        at_question(conversation, first_practice(conversation), "tr"), "neden"
+    )
     explanation = notices(turn)[0].text
     assert "Tekrarlanabilir" in explanation and "Sistematik" in explanation
     assert turn.saved == ()

@@ -32,7 +32,9 @@ def person(
     ("value", "level", "overall"),
     [(0, 1, 0.0), (1, 1, 100 / 3), (2, 3, 200 / 3), (3, 4, 100.0)],
 )
-def test_uniform_answers(questionnaire: Questionnaire, value: int, level: int, overall: float) -> None:
+def test_uniform_answers(
+    questionnaire: Questionnaire, value: int, level: int, overall: float
+) -> None:
     result = score(questionnaire, [person(questionnaire, value)])
     assert result.level == level
     assert result.overall == pytest.approx(overall)
@@ -47,7 +49,10 @@ def practices_tagged(questionnaire: Questionnaire, *tags: int) -> list[str]:
 def test_level_is_staged(questionnaire: Questionnaire) -> None:
     # Everything systematic except one level-2 practice at Ad hoc: stuck at level 1.
     weak = practices_tagged(questionnaire, 2)[0]
-    result = score(questionnaire, [person(questionnaire, {**dict.fromkeys(questionnaire.practices, 3), weak: 1})])
+    result = score(
+        questionnaire,
+        [person(questionnaire, {**dict.fromkeys(questionnaire.practices, 3), weak: 1})],
+    )
     assert result.level == 1
     assert [b.practice_id for b in result.blockers] == [weak]
     assert result.blockers[0].required == 2
@@ -94,7 +99,9 @@ def test_dimension_score_is_mean_of_respondent_means(questionnaire: Questionnair
 
 
 def test_dont_know_is_excluded_and_counted(questionnaire: Questionnaire) -> None:
-    everyone_unsure = score(questionnaire, [person(questionnaire, None, key=str(i)) for i in range(3)])
+    everyone_unsure = score(
+        questionnaire, [person(questionnaire, None, key=str(i)) for i in range(3)]
+    )
     assert everyone_unsure.overall is None
     assert everyone_unsure.dont_know_rate == 1.0
     assert everyone_unsure.level == 1
@@ -121,7 +128,9 @@ def test_dimension_weights(questionnaire: Questionnaire) -> None:
         }
     )
     first = questionnaire.dimensions[0]
-    values = {pid: (3 if pid in {p.id for p in first.practices} else 0) for pid in questionnaire.practices}
+    values = {
+        pid: (3 if pid in {p.id for p in first.practices} else 0) for pid in questionnaire.practices
+    }
     n = len(questionnaire.dimensions)
     assert score(questionnaire, [person(questionnaire, values)]).overall == pytest.approx(100 / n)
     assert score(weighted, [person(weighted, values)]).overall == pytest.approx(300 / (n + 2))

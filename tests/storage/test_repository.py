@@ -76,7 +76,9 @@ async def test_concurrent_answers_never_fail(assessments: Assessments) -> None:
 
 async def test_same_person_twice_at_once_stays_consistent(assessments: Assessments) -> None:
     opened = await assessments.open(who("a"))
-    turns = await asyncio.gather(*(assessments.handle_text(opened.response_id, "2") for _ in range(8)))
+    turns = await asyncio.gather(
+        *(assessments.handle_text(opened.response_id, "2") for _ in range(8))
+    )
     async with assessments.database.reading() as session:
         state = await repo.load_state(session, opened.response_id, for_update=False)
     # Serialised: eight answers to eight consecutive questions, none lost or doubled.
