@@ -17,7 +17,7 @@ $(STAMP):
 	rm -f $(VENV)/.installed-* && touch $@
 
 compile-catalogs: $(STAMP)
-	$(BIN)/pybabel compile -q -d locales -D messages
+	@$(BIN)/pybabel compile -d locales -D messages >/dev/null
 
 ## Install, create the SQLite database and take the assessment in this terminal.
 start: compile-catalogs

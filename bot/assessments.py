@@ -102,14 +102,14 @@ class Assessments:
         return await self._apply(response_id, lambda s: self.conversation.handle_button(s, payload))
 
     async def _apply(self, response_id: int, step: Callable[[ResponseState], Turn]) -> Turn:
-        async with self.database.transaction() as session:
-            state = await repo.load_state(session, response_id)
+        async with self.database.connection() as connection:
+            state = await repo.load_state(connection, response_id)
             was_submitted = state.status is ResponseStatus.SUBMITTED
             turn = step(state)
             if turn.saved or turn.state != state:
                 submitted_now = turn.state.status is ResponseStatus.SUBMITTED and not was_submitted
                 await repo.save_state(
-                    session, response_id, turn.state, turn.saved, submitted_now=submitted_now
+                    connection, response_id, turn.state, turn.saved, submitted_now=submitted_now
                 )
             return turn
 

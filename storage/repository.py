@@ -8,11 +8,12 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import cache
 from typing import Any
 
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import bindparam, delete, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 from conversations.action_plan import ItemKind, PlanItem, PlannedItem
 from conversations.scoring import Respondent
@@ -31,6 +32,12 @@ from storage.models import (
 
 class NotFound(LookupError):
     pass
+
+
+def _dialect(connection: AsyncConnection | AsyncSession) -> str:
+    if isinstance(connection, AsyncSession):
+        return connection.get_bind().dialect.name
+    return connection.dialect.name
 
 
 def _insert(session: AsyncSession, table: Any) -> Any:
@@ -172,46 +179,81 @@ def _answer_from_row(row: Any) -> Answer:
     return Answer(row.question_id, AnswerState(row.state), value)
 
 
+# The answering hot path runs Core statements built once on the tables (not ORM entities): the
+# ORM's bulk-persistence and session-synchronisation machinery tripled the cost of each answer.
+_responses = Response.__table__
+_answers = AnswerRow.__table__
+_snapshots = Snapshot.__table__
+# One round trip: the response and its snapshot's status, joined with every answer so far.
+_STATE_QUERY = (
+    select(
+        _responses.c.locale,
+        _responses.c.position,
+        _responses.c.status,
+        _responses.c.returning_to_review,
+        _snapshots.c.status.label("snapshot_status"),
+        _answers.c.question_id,
+        _answers.c.state,
+        _answers.c.adoption,
+        _answers.c.number,
+        _answers.c.text,
+    )
+    .join(_snapshots, _snapshots.c.id == _responses.c.snapshot_id)
+    .outerjoin(_answers, _answers.c.response_id == _responses.c.id)
+    .where(_responses.c.id == bindparam("response_id"))
+)
+_STATE_QUERY_LOCKED = _STATE_QUERY.with_for_update(of=_responses)
+_ANSWER_COLUMNS = ("state", "adoption", "number", "text", "answered_at")
+
+
+@cache
+def _upsert_answer(dialect: str) -> Any:
+    statement = (postgresql.insert if dialect == "postgresql" else sqlite.insert)(_answers)
+    return statement.on_conflict_do_update(
+        index_elements=["response_id", "question_id"],
+        set_={name: statement.excluded[name] for name in _ANSWER_COLUMNS},
+    )
+
+
+_UPDATE_RESPONSE = (
+    update(_responses)
+    .where(_responses.c.id == bindparam("response_id"))
+    .values(
+        locale=bindparam("locale"),
+        position=bindparam("position"),
+        status=bindparam("status"),
+        returning_to_review=bindparam("returning_to_review"),
+        updated_at=bindparam("updated_at"),
+    )
+)
+_MARK_SUBMITTED = (
+    update(_responses)
+    .where(_responses.c.id == bindparam("response_id"))
+    .values(submitted_at=bindparam("submitted_at"))
+)
+
+
 async def load_state(
-    session: AsyncSession, response_id: int, *, for_update: bool = True
+    connection: AsyncConnection | AsyncSession, response_id: int, *, for_update: bool = True
 ) -> ResponseState:
-    query = (
-        select(
-            Response.locale,
-            Response.position,
-            Response.status,
-            Response.returning_to_review,
-            Snapshot.status.label("snapshot_status"),
-        )
-        .join(Snapshot, Snapshot.id == Response.snapshot_id)
-        .where(Response.id == response_id)
-    )
-    if for_update and session.get_bind().dialect.name == "postgresql":
-        query = query.with_for_update(of=Response)
-    row = (await session.execute(query)).one_or_none()
-    if row is None:
+    locked = for_update and _dialect(connection) == "postgresql"
+    query = _STATE_QUERY_LOCKED if locked else _STATE_QUERY
+    rows = (await connection.execute(query, {"response_id": response_id})).all()
+    if not rows:
         raise NotFound(f"response {response_id} does not exist")
-    answers = await session.execute(
-        select(
-            AnswerRow.question_id,
-            AnswerRow.state,
-            AnswerRow.adoption,
-            AnswerRow.number,
-            AnswerRow.text,
-        ).where(AnswerRow.response_id == response_id)
-    )
+    first = rows[0]
     return ResponseState(
-        locale=row.locale,
-        position=row.position,
-        status=ResponseStatus(row.status),
-        answers={a.question_id: _answer_from_row(a) for a in answers},
-        returning_to_review=row.returning_to_review,
-        snapshot_open=row.snapshot_status == "open",
+        locale=first.locale,
+        position=first.position,
+        status=ResponseStatus(first.status),
+        answers={row.question_id: _answer_from_row(row) for row in rows if row.question_id},
+        returning_to_review=first.returning_to_review,
+        snapshot_open=first.snapshot_status == "open",
     )
 
 
 async def save_state(
-    session: AsyncSession,
+    connection: AsyncConnection | AsyncSession,
     response_id: int,
     state: ResponseState,
     saved: Sequence[Answer],
@@ -219,33 +261,33 @@ async def save_state(
     submitted_now: bool = False,
 ) -> None:
     now = utcnow()
-    for answer in saved:
-        value = answer.value
-        columns = {
-            "state": answer.state.value,
-            "adoption": value if isinstance(value, int) else None,
-            "number": value if isinstance(value, float) else None,
-            "text": value if isinstance(value, str) else None,
-            "answered_at": now,
-        }
-        statement = _insert(session, AnswerRow).values(
-            response_id=response_id, question_id=answer.question_id, **columns
-        )
-        await session.execute(
-            statement.on_conflict_do_update(
-                index_elements=["response_id", "question_id"], set_=columns
-            )
-        )
-    values: dict[str, Any] = {
-        "locale": state.locale,
-        "position": state.position,
-        "status": state.status.value,
-        "returning_to_review": state.returning_to_review,
-        "updated_at": now,
-    }
+    if saved:
+        rows = [
+            {
+                "response_id": response_id,
+                "question_id": answer.question_id,
+                "state": answer.state.value,
+                "adoption": answer.value if isinstance(answer.value, int) else None,
+                "number": answer.value if isinstance(answer.value, float) else None,
+                "text": answer.value if isinstance(answer.value, str) else None,
+                "answered_at": now,
+            }
+            for answer in saved
+        ]
+        await connection.execute(_upsert_answer(_dialect(connection)), rows)
+    await connection.execute(
+        _UPDATE_RESPONSE,
+        {
+            "response_id": response_id,
+            "locale": state.locale,
+            "position": state.position,
+            "status": state.status.value,
+            "returning_to_review": state.returning_to_review,
+            "updated_at": now,
+        },
+    )
     if submitted_now:
-        values["submitted_at"] = now
-    await session.execute(update(Response).where(Response.id == response_id).values(**values))
+        await connection.execute(_MARK_SUBMITTED, {"response_id": response_id, "submitted_at": now})
 
 
 @dataclass(frozen=True)
