@@ -40,7 +40,7 @@ check: compile-catalogs
 catalogs: $(STAMP)
 	$(BIN)/pybabel extract -F pyproject.toml $(BABEL_KEYWORDS) --no-location --sort-output \
 	  --project=csmm-bot --version=0.1 --copyright-holder="CSMM Bot" -o locales/messages.pot .
-	$(BIN)/pybabel update --no-fuzzy-matching -i locales/messages.pot -d locales -D messages
+	$(BIN)/pybabel update --no-fuzzy-matching --ignore-obsolete -i locales/messages.pot -d locales -D messages
 
 bench: compile-catalogs
 	$(BIN)/python -m bench.engine

@@ -55,7 +55,7 @@ def score_text(loc: Localizer, score: float | None) -> str:
 
 def _adoption_text(loc: Localizer, questionnaire: Questionnaire, adoption: float | None) -> str:
     if adoption is None:
-        return loc._("nobody could say")
+        return loc._("unknown (no one could rate it)")
     if adoption == int(adoption):
         return loc._(questionnaire.scale[int(adoption)].label)
     low, high = questionnaire.scale[int(adoption)], questionnaire.scale[int(adoption) + 1]
@@ -73,9 +73,10 @@ def plan_line(loc: Localizer, questionnaire: Questionnaire, item: PlanItem) -> s
         details.append(loc._("owner: {name}", name=item.owner))
     if item.due:
         details.append(loc._("due {date}", date=loc.date(item.due)))
-    if item.done and item.done_by:
-        when = loc.date(item.done_at.date()) if item.done_at else ""
-        details.append(loc._("done by {name} on {date}", name=item.done_by, date=when))
+    if item.done and item.done_by and item.done_at:
+        details.append(
+            loc._("done by {name} on {date}", name=item.done_by, date=loc.date(item.done_at.date()))
+        )
     suffix = f" ({'; '.join(details)})" if details else ""
     return f"{item.number:>2}. {box} {text}{suffix}"
 

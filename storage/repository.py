@@ -22,6 +22,7 @@ from storage.models import (
     ActionItem,
     AnswerRow,
     AuditEvent,
+    Base,
     Person,
     Response,
     Snapshot,
@@ -181,9 +182,9 @@ def _answer_from_row(row: Any) -> Answer:
 
 # The answering hot path runs Core statements built once on the tables (not ORM entities): the
 # ORM's bulk-persistence and session-synchronisation machinery tripled the cost of each answer.
-_responses = Response.__table__
-_answers = AnswerRow.__table__
-_snapshots = Snapshot.__table__
+_responses = Base.metadata.tables[Response.__tablename__]
+_answers = Base.metadata.tables[AnswerRow.__tablename__]
+_snapshots = Base.metadata.tables[Snapshot.__tablename__]
 # One round trip: the response and its snapshot's status, joined with every answer so far.
 _STATE_QUERY = (
     select(
