@@ -214,36 +214,32 @@ def db() -> None:
     """Create, update and check the database schema."""
 
 
-@db.command()
-@_friendly_errors
-def upgrade() -> None:
-    """Create the database or bring its schema up to date."""
+def _on_database(action: Callable[[Database], Awaitable[None]]) -> str:
+    """Run a schema action on the configured database; returns where that database lives."""
 
     async def work() -> str:
         database = Database(Settings().database_url)
         try:
-            await database.upgrade()
+            await action(database)
             return database.describe()
         finally:
             await database.dispose()
 
-    click.echo(f"Schema up to date in {_run(work())}.")
+    return _run(work())
+
+
+@db.command()
+@_friendly_errors
+def upgrade() -> None:
+    """Create the database or bring its schema up to date."""
+    click.echo(f"Schema up to date in {_on_database(Database.upgrade)}.")
 
 
 @db.command()
 @_friendly_errors
 def check() -> None:
     """Exit non-zero unless the schema matches this version."""
-
-    async def work() -> str:
-        database = Database(Settings().database_url)
-        try:
-            await database.check_schema()
-            return database.describe()
-        finally:
-            await database.dispose()
-
-    click.echo(f"Schema is current in {_run(work())}.")
+    click.echo(f"Schema is current in {_on_database(lambda d: d.check_schema())}.")
 
 
 def main() -> None:

@@ -112,7 +112,7 @@ class Conversation:
         if command is not None:
             return self._command(state, command)
         if state.position == REVIEW:
-            return self._invalid(state, self._review_help(loc))
+            return self._invalid(state, self._review_help(loc, state))
         question = self.sequence.by_id(state.position)
         try:
             answer = self._parse_answer(loc, question, stripped)
@@ -284,7 +284,7 @@ class Conversation:
             if command is Command.BACK and state.status is ResponseStatus.IN_PROGRESS:
                 last = self.sequence.questions[-1]
                 return self._move(state, last.id)
-            return self._invalid(state, self._review_help(loc))
+            return self._invalid(state, self._review_help(loc, state))
         question = self.sequence.by_id(state.position)
         if command is Command.BACK:
             previous = self.sequence.before(question.id)
@@ -530,6 +530,11 @@ class Conversation:
         )
 
     def _invalid(self, state: ResponseState, message: str) -> Turn:
+        if state.position == REVIEW:
+            # The review lists every answer; repeating it after each typo would bury the hint.
+            help_text = self._review_help(self._loc(state), state)
+            text = message if help_text in message else f"{message}\n{help_text}"
+            return Turn(state, replies=(Notice(text, Tone.ERROR),))
         return Turn(state, replies=(Notice(message, Tone.ERROR), *self.current(state)))
 
     def _stale(self, state: ResponseState) -> Turn:

@@ -285,6 +285,8 @@ def test_review_submit_and_change(conversation: Conversation) -> None:
         turn = conversation.handle_text(state, typed)
         assert errors(turn), typed
         assert turn.state.position == REVIEW and turn.saved == ()
+        assert "submit" in errors(turn)[0]  # says what works here
+        assert not any(isinstance(r, ReviewReply) for r in turn.replies)  # no 35-line repeat
 
     change = conversation.handle_text(state, "change 5")
     target = conversation.sequence.at(5)
