@@ -97,7 +97,8 @@ class Conversation:
         loc = self._loc(state)
         if not state.snapshot_open:
             return self._closed(state)
-        stripped = text.strip()
+        # Control characters (NUL above all, which PostgreSQL refuses in text) never reach storage.
+        stripped = "".join(ch for ch in text if ch.isprintable() or ch in "\n\t").strip()
         if not stripped:
             return self._invalid(state, loc._("Your message was empty."))
         if len(stripped) > MAX_INPUT_CHARS:

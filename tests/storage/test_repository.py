@@ -171,3 +171,14 @@ async def test_dont_know_and_skip_are_stored(assessments: Assessments) -> None:
         state = await repo.load_state(session, opened.response_id, for_update=False)
     assert state.answers["role"].state is AnswerState.SKIPPED
     assert state.answers["ch_omni"].state is AnswerState.DONT_KNOW
+
+
+async def test_control_characters_never_reach_the_database(assessments: Assessments) -> None:
+    opened = await assessments.open(who("a"))
+    await assessments.handle_text(opened.response_id, "change 34")
+    turn = await assessments.handle_text(opened.response_id, "Slow\x00 replies\x1b[31m")
+    assert turn.saved
+    await assessments.handle_text(opened.response_id, "\x00\x07")  # nothing printable: refused
+    async with assessments.database.reading() as session:
+        state = await repo.load_state(session, opened.response_id, for_update=False)
+    assert state.answers[assessments.sequence.at(34).id].value == "Slow replies[31m"  # type: ignore[union-attr]
