@@ -12,9 +12,10 @@ import re
 import unicodedata
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
+from functools import cache
 from typing import Protocol
 
-from babel import numbers
+from babel import Locale, numbers
 from babel.dates import format_date, format_datetime
 
 SUPPORTED_LOCALES: tuple[str, ...] = ("en", "tr")
@@ -60,6 +61,13 @@ def fold(text: str) -> str:
     return " ".join(lowered.split())
 
 
+@cache
+def _percent_pattern(locale: str) -> str:
+    """The locale's own percent pattern, allowing one decimal place."""
+    pattern: str = Locale.parse(locale).percent_formats[None].pattern
+    return pattern.replace("#,##0", "#,##0.#", 1)
+
+
 class NumberParseError(ValueError):
     pass
 
@@ -85,8 +93,10 @@ class Localizer:
         return numbers.format_decimal(value, format=pattern, locale=self.locale)
 
     def percent(self, fraction: float) -> str:
-        """0.875 → "87.5%" in English, "%87,5" in Turkish."""
-        return numbers.format_percent(fraction, format="#,##0.#%", locale=self.locale)
+        """0.875 → "87.5%" in English, "%87,5" in Turkish: the sign sits where the locale wants."""
+        return numbers.format_percent(
+            fraction, format=_percent_pattern(self.locale), locale=self.locale
+        )
 
     def date(self, value: dt.date) -> str:
         return format_date(value, format="long", locale=self.locale)

@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import asyncio
+import os
 import shlex
+import shutil
 import sys
 from collections.abc import Callable
+from pathlib import Path
 from typing import TextIO
 
 import click
@@ -17,6 +20,14 @@ from conversations.state import ResponseStatus
 
 PLATFORM = "console"
 PROMPT = "› "
+
+
+def _program() -> str:
+    """How to call `csmm` again: by name when it is on PATH, else by the path it lives at."""
+    if shutil.which("csmm"):
+        return "csmm"
+    installed = Path(sys.executable).parent / "csmm"
+    return shlex.quote(os.path.relpath(installed)) if installed.exists() else "csmm"
 
 
 def participant(team: str, user: str) -> Participant:
@@ -50,7 +61,7 @@ async def run_console(
     for reply in opened.turn.replies:
         echo(render_reply(reply))
 
-    resume_command = f"csmm console --team {shlex.quote(team)} --user {shlex.quote(user)}"
+    resume_command = f"{_program()} console --team {shlex.quote(team)} --user {shlex.quote(user)}"
 
     async def show_report() -> None:
         found = await assessments.find_team(team)
