@@ -14,7 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from conversations.action_plan import PlanItem, build_plan
 from conversations.engine import Conversation, Turn
-from conversations.i18n import Localizer, normalize_locale
+from conversations.i18n import N_, Localizer, normalize_locale
 from conversations.questionnaire import Questionnaire
 from conversations.questions import QuestionSequence
 from conversations.report import ReportView, SnapshotInfo, build_report
@@ -26,7 +26,16 @@ from storage.models import Snapshot, Team
 
 
 class UserError(Exception):
-    """A request that cannot be done as asked; the message says why, for the person."""
+    """A request that cannot be done as asked. ``message`` is a msgid with {placeholders},
+    translated for the person who asked by ``localized``."""
+
+    def __init__(self, message: str, **params: object) -> None:
+        super().__init__(message.format(**params))
+        self.message = message
+        self.params = params
+
+    def localized(self, loc: Localizer) -> str:
+        return loc._(self.message, **self.params)
 
 
 @dataclass(frozen=True)
@@ -119,16 +128,18 @@ class Assessments:
         async with self.database.reading() as session:
             teams = await repo.teams_named(session, name)
         if not teams:
-            raise UserError(f"There is no team called {name!r} yet.")
+            raise UserError(N_("There is no team called “{name}” yet."), name=name)
         if len(teams) > 1:
             places = ", ".join(sorted(team.platform for team in teams))
-            raise UserError(f"More than one team is called {name!r} ({places}).")
+            raise UserError(
+                N_("More than one team is called “{name}” ({places})."), name=name, places=places
+            )
         return teams[0]
 
     async def _latest(self, session: AsyncSession, team: Team) -> Snapshot:
         snapshot = await repo.latest_snapshot(session, team.id)
         if snapshot is None:
-            raise UserError(f"Team {team.name!r} has no assessment yet.")
+            raise UserError(N_("Team “{name}” has no assessment yet."), name=team.name)
         return snapshot
 
     async def _result(self, session: AsyncSession, snapshot: Snapshot, team: Team) -> Result:
@@ -177,7 +188,9 @@ class Assessments:
             try:
                 await repo.set_item_done(session, snapshot.id, number, done, by)
             except repo.NotFound:
-                raise UserError(f"The action plan has no item {number}.") from None
+                raise UserError(
+                    N_("The action plan has no item {number}."), number=number
+                ) from None
             await repo.record_audit(
                 session, team.id, by, "plan.done" if done else "plan.undo", item=number
             )
@@ -191,7 +204,9 @@ class Assessments:
             try:
                 await repo.assign_item(session, snapshot.id, number, owner, due)
             except repo.NotFound:
-                raise UserError(f"The action plan has no item {number}.") from None
+                raise UserError(
+                    N_("The action plan has no item {number}."), number=number
+                ) from None
             await repo.record_audit(
                 session,
                 team.id,
@@ -214,7 +229,11 @@ class Assessments:
         async with self.database.transaction() as session:
             person = await repo.find_person(session, platform, person_id)
             if person is None:
-                raise UserError(f"No one called {person_id!r} has answered for {team.name!r}.")
+                raise UserError(
+                    N_("No one called “{person}” has answered for “{team}”."),
+                    person=person_id,
+                    team=team.name,
+                )
             counts = await repo.forget_person(session, person.id, team.id)
             # The trail records that it happened, never whose answers they were.
             await repo.record_audit(

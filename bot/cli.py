@@ -6,10 +6,11 @@ import asyncio
 import datetime as dt
 import functools
 import getpass
+import os
 import sys
 from collections.abc import Awaitable, Callable, Coroutine
 from pathlib import Path
-from typing import Any, ParamSpec, TypeVar
+from typing import IO, Any, ParamSpec, TypeVar
 
 import click
 from sqlalchemy.exc import SQLAlchemyError
@@ -20,7 +21,7 @@ from bot.console.session import PLATFORM, run_console
 from bot.exports import write_answers
 from bot.i18n import localizers
 from bot.settings import Settings
-from conversations.i18n import SUPPORTED_LOCALES
+from conversations.i18n import SUPPORTED_LOCALES, Localizer, normalize_locale
 from conversations.questionnaire import QuestionnaireError, load_questionnaire
 from conversations.report import plan_line
 from storage.database import Database, SchemaError
@@ -34,22 +35,59 @@ LANG_OPTION = click.option(
 TEAM_OPTION = click.option("--team", required=True, help="The team's name.")
 
 
+def cli_localizer(lang: str | None = None) -> Localizer:
+    """--lang when given, else the language of the environment (LC_ALL, LC_MESSAGES, LANG)."""
+    env = os.environ.get("LC_ALL") or os.environ.get("LC_MESSAGES") or os.environ.get("LANG")
+    return localizers()[lang or normalize_locale(env)]
+
+
+class CliError(click.ClickException):
+    """A one-line, localized error with a non-zero exit."""
+
+    def __init__(self, loc: Localizer, message: str) -> None:
+        super().__init__(message)
+        self.loc = loc
+
+    def show(self, file: IO[Any] | None = None) -> None:
+        click.echo(self.loc._("Error: {message}", message=self.message), err=True)
+
+
+def _schema_message(loc: Localizer, error: SchemaError) -> str:
+    if error.revision is None:
+        return loc._(
+            "The database ({where}) has no CSMM schema yet. Run `csmm db upgrade` to create it.",
+            where=error.where,
+        )
+    return loc._(
+        "The database ({where}) is at schema revision {revision}, but this version of CSMM Bot "
+        "needs {head}. Run `csmm db upgrade` first.",
+        where=error.where,
+        revision=error.revision,
+        head=error.head or "",
+    )
+
+
 def _friendly_errors(func: Callable[P, T]) -> Callable[P, T]:
-    """Turn expected failures into one readable line and a non-zero exit, never a traceback."""
+    """Turn expected failures into one readable, localized line and a non-zero exit."""
 
     @functools.wraps(func)
     def wrapper(*args: P.args, **kwargs: P.kwargs) -> T:
+        lang = kwargs.get("lang")
+        loc = cli_localizer(lang if isinstance(lang, str) else None)
         try:
             return func(*args, **kwargs)
-        except (UserError, SchemaError, QuestionnaireError) as exc:
-            raise click.ClickException(str(exc)) from None
+        except UserError as exc:
+            raise CliError(loc, exc.localized(loc)) from None
+        except SchemaError as exc:
+            raise CliError(loc, _schema_message(loc, exc)) from None
+        except QuestionnaireError as exc:  # for whoever edits the file: names file, entry, problem
+            raise CliError(loc, str(exc)) from None
         except SQLAlchemyError as exc:
             reason = str(getattr(exc, "orig", None) or exc).splitlines()[0]
-            raise click.ClickException(f"Database error: {reason}") from None
+            raise CliError(loc, loc._("Database error: {reason}", reason=reason)) from None
         except OSError as exc:
-            raise click.ClickException(
-                f"{exc.strerror or exc}: {exc.filename or ''}".rstrip(": ")
-            ) from None
+            reason = f"{exc.strerror or exc}: {exc.filename or ''}".rstrip(": ")
+            raise CliError(loc, reason) from None
 
     return wrapper
 
@@ -133,9 +171,13 @@ def plan(
     """Show the action plan, or tick an item: `plan --team T done 3`, `undo 3`,
     `assign 3 --owner Ayşe --due 2026-12-31`."""
     if action and number is None:
-        raise click.UsageError(f"`{action}` needs the item's number, for example: {action} 3")
+        raise click.UsageError(
+            cli_localizer(lang)._(
+                "`{action}` needs the item's number, for example: {action} 3", action=action
+            )
+        )
     if action != "assign" and (owner or due):
-        raise click.UsageError("--owner and --due go with `assign`.")
+        raise click.UsageError(cli_localizer(lang)._("--owner and --due go with `assign`."))
 
     async def work(assessments: Assessments) -> str:
         found = await assessments.find_team(team)
@@ -163,12 +205,11 @@ def plan(
 @TEAM_OPTION
 @click.option("--format", "fmt", type=click.Choice(["csv", "json"]), required=True)
 @click.option(
-    "--output",
-    type=click.Path(dir_okay=False, path_type=Path),
-    help="File to write (default: stdout).",
+    "--output", type=click.Path(dir_okay=False, path_type=Path), help="File (default: stdout)."
 )
+@LANG_OPTION
 @_friendly_errors
-def export(team: str, fmt: str, output: Path | None) -> None:
+def export(team: str, fmt: str, output: Path | None, lang: str | None) -> None:
     """Export the latest snapshot's answers, one row per answer, respondents pseudonymised."""
 
     async def work(assessments: Assessments) -> str:
@@ -181,31 +222,36 @@ def export(team: str, fmt: str, output: Path | None) -> None:
         click.echo(text, nl=False)
     else:
         output.write_text(text, encoding="utf-8")
-        click.echo(f"Wrote {output}", err=True)
+        click.echo(cli_localizer(lang)._("Wrote {path}", path=str(output)), err=True)
 
 
 @cli.command()
 @TEAM_OPTION
 @click.option("--user", required=True, help="The person whose answers go.")
 @click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
+@LANG_OPTION
 @_friendly_errors
-def forget(team: str, user: str, yes: bool) -> None:
+def forget(team: str, user: str, yes: bool, lang: str | None) -> None:
     """Delete a person's answers for a team (their right to be forgotten).
 
     Answers in open snapshots are deleted; in closed snapshots only anonymous numbers stay, so
     the team's history keeps its shape without anything that points to the person.
     """
+    loc = cli_localizer(lang)
     if not yes and sys.stdin.isatty():
-        click.confirm(f"Delete the answers {user!r} gave for {team!r}?", abort=True)
+        question = loc._("Delete the answers “{person}” gave for “{team}”?", person=user, team=team)
+        click.confirm(question, abort=True)
 
     async def work(assessments: Assessments) -> tuple[int, int]:
         found = await assessments.find_team(team)
         return await assessments.forget(found, PLATFORM, user, getpass.getuser())
 
     deleted, kept = _run(_with_assessments(work))
-    message = f"Deleted {deleted} answers from {user!r}."
+    message = loc._("Deleted {count} answers from “{person}”.", count=deleted, person=user)
     if kept:
-        message += f" {kept} answers in closed snapshots stay as anonymous numbers."
+        message += " " + loc._(
+            "{count} answers in closed snapshots stay as anonymous numbers.", count=kept
+        )
     click.echo(message)
 
 
@@ -232,14 +278,16 @@ def _on_database(action: Callable[[Database], Awaitable[None]]) -> str:
 @_friendly_errors
 def upgrade() -> None:
     """Create the database or bring its schema up to date."""
-    click.echo(f"Schema up to date in {_on_database(Database.upgrade)}.")
+    where = _on_database(Database.upgrade)
+    click.echo(cli_localizer()._("Schema up to date in {where}.", where=where))
 
 
 @db.command()
 @_friendly_errors
 def check() -> None:
     """Exit non-zero unless the schema matches this version."""
-    click.echo(f"Schema is current in {_on_database(lambda d: d.check_schema())}.")
+    where = _on_database(lambda d: d.check_schema())
+    click.echo(cli_localizer()._("Schema is current in {where}.", where=where))
 
 
 def main() -> None:

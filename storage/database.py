@@ -43,7 +43,20 @@ def database_url_from_env() -> str:
 
 
 class SchemaError(Exception):
-    """The database schema does not match this version of CSMM Bot."""
+    """The database schema does not match this version of CSMM Bot.
+
+    ``revision`` is None when the database has no CSMM schema at all."""
+
+    def __init__(self, where: str, revision: str | None, head: str | None) -> None:
+        self.where, self.revision, self.head = where, revision, head
+        if revision is None:
+            text = f"The database ({where}) has no CSMM schema yet. Run `csmm db upgrade`."
+        else:
+            text = (
+                f"The database ({where}) is at schema revision {revision}, but this version "
+                f"of CSMM Bot needs {head}. Run `csmm db upgrade` first."
+            )
+        super().__init__(text)
 
 
 def alembic_config(url: str) -> Config:
@@ -152,12 +165,4 @@ class Database:
         if empty and create_if_empty:
             await self.upgrade()
             return
-        if revision is None:
-            raise SchemaError(
-                f"The database ({self.describe()}) has no CSMM schema yet. "
-                "Run `csmm db upgrade` to create it."
-            )
-        raise SchemaError(
-            f"The database ({self.describe()}) is at schema revision {revision}, but this "
-            f"version of CSMM Bot needs {head}. Run `csmm db upgrade` first."
-        )
+        raise SchemaError(self.describe(), revision, head)

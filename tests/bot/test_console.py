@@ -19,7 +19,8 @@ CSMM = [sys.executable, "-m", "bot"]
 
 
 def csmm(database_url: str, *args: str, stdin: str = "") -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "CSMM_DATABASE_URL": database_url, "NO_COLOR": "1"}
+    # Pinned to English unless --lang says otherwise, whatever the developer's own locale is.
+    env = {**os.environ, "CSMM_DATABASE_URL": database_url, "LANG": "en_US.UTF-8", "LC_ALL": ""}
     return subprocess.run(
         [*CSMM, *args],
         input=stdin,

@@ -1,0 +1,122 @@
+"""The console as a process among others: killed, run in parallel, run in a real terminal."""
+
+from __future__ import annotations
+
+import json
+import os
+import pty
+import select
+import signal
+import subprocess
+import time
+from pathlib import Path
+
+import pytest
+
+from tests.bot.test_console import CSMM, csmm, lines, take
+
+
+def spawn(database_url: str, *args: str) -> subprocess.Popen[str]:
+    env = {**os.environ, "CSMM_DATABASE_URL": database_url}
+    return subprocess.Popen(
+        [*CSMM, *args],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=env,
+    )
+
+
+def read_until(stream, marker: str, limit_s: float = 60) -> str:  # type: ignore[no-untyped-def]
+    seen = ""
+    deadline = time.monotonic() + limit_s
+    while marker not in seen:
+        assert time.monotonic() < deadline, f"no {marker!r} in {seen[-500:]!r}"
+        line = stream.readline()
+        assert line, f"process ended before {marker!r}"
+        seen += line
+    return seen
+
+
+def test_kill_9_loses_no_acknowledged_answer(database_url: str) -> None:
+    process = spawn(database_url, "console", "--team", "t", "--user", "a")
+    assert process.stdin is not None and process.stdout is not None
+    acknowledged = 0
+    for value in ["2", "3", "4", "1", "0", "3"]:
+        process.stdin.write(value + "\n")
+        process.stdin.flush()
+        read_until(process.stdout, "✓")  # the echo comes only after the commit
+        acknowledged += 1
+    process.send_signal(signal.SIGKILL)
+    process.wait()
+    rows = json.loads(csmm(database_url, "export", "--team", "t", "--format", "json").stdout)
+    assert len(rows) == acknowledged
+    # And the next run picks up right after the last acknowledged answer.
+    resumed = take(database_url, "t", "a", "")
+    assert f"{acknowledged + 1}/" in resumed
+
+
+def test_parallel_processes_share_one_database(database_url: str) -> None:
+    processes = [
+        spawn(database_url, "console", "--team", "shared", "--user", f"p{i}") for i in range(4)
+    ]
+    script = lines(*["3"] * 40, "submit")
+    outputs = [p.communicate(script, timeout=180) for p in processes]
+    for process, (out, err) in zip(processes, outputs, strict=True):
+        assert process.returncode == 0, err
+        assert "locked" not in err and "Traceback" not in err
+    report = csmm(database_url, "report", "--team", "shared").stdout
+    assert "4 responses submitted" in report and "Level 3 · Measured" in report
+
+
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+def test_interactive_terminal(database_url: str) -> None:
+    """In a real TTY: prompt, colours, and Ctrl-D saves and says how to go on."""
+    pid, fd = pty.fork()
+    if pid == 0:  # the child becomes csmm on the terminal
+        os.environ.update(CSMM_DATABASE_URL=database_url, TERM="xterm")
+        os.execvp(CSMM[0], [*CSMM, "console", "--team", "tty", "--user", "a", "--lang", "tr"])
+    screen = b""
+
+    def wait_for(marker: bytes) -> None:
+        nonlocal screen
+        deadline = time.monotonic() + 60
+        while marker not in screen:
+            assert time.monotonic() < deadline, screen[-400:]
+            ready, _, _ = select.select([fd], [], [], 1)
+            if ready:
+                try:
+                    screen += os.read(fd, 4096)
+                except OSError:
+                    break
+
+    wait_for("› ".encode())
+    os.write(fd, b"sistematik\r")  # not valid for the role question
+    wait_for("Lütfen".encode())
+    os.write(fd, b"2\r")
+    wait_for(b"2/35")
+    os.write(fd, b"\x04")  # Ctrl-D
+    wait_for("çalıştırın".encode())
+    _, status = os.waitpid(pid, 0)
+    os.close(fd)
+    assert os.waitstatus_to_exitcode(status) == 0
+    text = screen.decode()
+    assert "\x1b[" in text  # coloured output on a terminal
+    assert "Takım lideri" in text
+
+
+def test_cli_speaks_the_persons_language(database_url: str, tmp_path: Path) -> None:
+    turkish = csmm(database_url, "report", "--team", "yok", "--lang", "tr")
+    assert turkish.returncode != 0
+    assert turkish.stderr.strip() == "Hata: “yok” adında bir ekip henüz yok."
+    env_turkish = subprocess.run(
+        [*CSMM, "plan", "--team", "yok"],
+        capture_output=True,
+        text=True,
+        check=False,
+        env={**os.environ, "CSMM_DATABASE_URL": database_url, "LANG": "tr_TR.UTF-8", "LC_ALL": ""},
+    )
+    assert env_turkish.stderr.startswith("Hata: ")
+    english = csmm(database_url, "report", "--team", "nobody", "--lang", "en")
+    assert english.stderr.strip() == "Error: There is no team called “nobody” yet."
