@@ -62,8 +62,12 @@ def test_parallel_processes_share_one_database(database_url: str) -> None:
         spawn(database_url, "console", "--team", "shared", "--user", f"p{i}") for i in range(4)
     ]
     script = lines(*["3"] * 40, "submit")
-    outputs = [p.communicate(script, timeout=180) for p in processes]
-    for process, (out, err) in zip(processes, outputs, strict=True):
+    for process in processes:  # all input up front, so the four really answer at the same time
+        assert process.stdin is not None
+        process.stdin.write(script)
+        process.stdin.close()
+    outputs = [p.communicate(timeout=180) for p in processes]
+    for process, (_out, err) in zip(processes, outputs, strict=True):
         assert process.returncode == 0, err
         assert "locked" not in err and "Traceback" not in err
     report = csmm(database_url, "report", "--team", "shared").stdout
