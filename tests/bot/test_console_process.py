@@ -66,8 +66,11 @@ def test_parallel_processes_share_one_database(database_url: str) -> None:
         assert process.stdin is not None
         process.stdin.write(script)
         process.stdin.close()
-    outputs = [p.communicate(timeout=180) for p in processes]
-    for process, (_out, err) in zip(processes, outputs, strict=True):
+    for process in processes:
+        assert process.stdout is not None and process.stderr is not None
+        process.stdout.read()
+        err = process.stderr.read()
+        process.wait(timeout=180)
         assert process.returncode == 0, err
         assert "locked" not in err and "Traceback" not in err
     report = csmm(database_url, "report", "--team", "shared").stdout
