@@ -69,9 +69,12 @@ class Assessments:
         database: Database,
         questionnaire: Questionnaire,
         localizers: Mapping[str, Localizer],
+        anonymity_threshold: int | None = None,
     ) -> None:
         self.database = database
         self.questionnaire = questionnaire
+        # New teams start with this threshold; each team's own value is what scoring uses.
+        self.anonymity_threshold = anonymity_threshold or questionnaire.anonymity_threshold
         self.localizers = dict(localizers)
         self.sequence = QuestionSequence(questionnaire)
         self.conversation = Conversation(self.sequence, self.localizers)
@@ -85,7 +88,12 @@ class Assessments:
         """Start or resume the person's response in the team's open snapshot."""
         async with self.database.transaction() as session:
             team = await repo.get_or_create_team(
-                session, who.platform, who.team_id, who.team_name, normalize_locale(locale)
+                session,
+                who.platform,
+                who.team_id,
+                who.team_name,
+                normalize_locale(locale),
+                self.anonymity_threshold,
             )
             person = await repo.get_or_create_person(
                 session, who.platform, who.person_id, who.person_name, locale
@@ -101,6 +109,8 @@ class Assessments:
             if locale is not None and state.locale != chosen:
                 state.locale = chosen
                 await repo.save_state(session, response_id, state, ())
+            if locale is not None and person.locale != chosen:
+                person.locale = chosen
             turn = self.conversation.welcome(state) if created else self.conversation.resume(state)
             return Opened(response_id, team.id, snapshot.number, created, turn)
 
@@ -112,7 +122,15 @@ class Assessments:
 
     async def _apply(self, response_id: int, step: Callable[[ResponseState], Turn]) -> Turn:
         async with self.database.connection() as connection:
-            state = await repo.load_state(connection, response_id)
+            try:
+                state = await repo.load_state(connection, response_id)
+            except repo.NotFound:
+                raise UserError(
+                    N_(
+                        "Your answers here were deleted, so there is nothing to continue. "
+                        "Start again to answer anew."
+                    )
+                ) from None
             was_submitted = state.status is ResponseStatus.SUBMITTED
             turn = step(state)
             if turn.saved or turn.state != state:
@@ -120,6 +138,8 @@ class Assessments:
                 await repo.save_state(
                     connection, response_id, turn.state, turn.saved, submitted_now=submitted_now
                 )
+            if turn.state.locale != state.locale:
+                await repo.remember_locale(connection, response_id, turn.state.locale)
             return turn
 
     # ------------------------------------------------------------------ teams and results
@@ -151,9 +171,11 @@ class Assessments:
     async def _refreshed_plan(
         self, session: AsyncSession, snapshot: Snapshot, result: Result
     ) -> list[PlanItem]:
-        # An open snapshot's plan follows its answers; a closed one's is frozen.
-        if snapshot.status == "open" and result.respondents:
-            await repo.sync_plan(session, snapshot.id, build_plan(self.questionnaire, result))
+        # An open snapshot's plan follows its answers (down to nothing when the last respondent
+        # is forgotten); a closed one's is frozen.
+        if snapshot.status == "open":
+            planned = build_plan(self.questionnaire, result) if result.respondents else []
+            await repo.sync_plan(session, snapshot.id, planned)
         return await repo.plan_items(session, snapshot.id)
 
     async def report(self, team: Team, locale: str | None = None) -> TeamReport:

@@ -32,7 +32,17 @@ T = TypeVar("T")
 LANG_OPTION = click.option(
     "--lang", type=click.Choice(SUPPORTED_LOCALES), help="Language: en (English) or tr (Turkish)."
 )
-TEAM_OPTION = click.option("--team", required=True, help="The team's name.")
+NAME_LENGTH = 100  # team and person names are stored in columns of bounded width
+
+
+def _name(_ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
+    if value is not None and not 1 <= len(value.strip()) <= NAME_LENGTH:
+        message = cli_localizer()._("must be 1 to {limit} characters", limit=NAME_LENGTH)
+        raise click.BadParameter(message, param=param)
+    return value.strip() if value is not None else None
+
+
+TEAM_OPTION = click.option("--team", required=True, callback=_name, help="The team's name.")
 
 
 def cli_localizer(lang: str | None = None) -> Localizer:
@@ -92,17 +102,25 @@ def _friendly_errors(func: Callable[P, T]) -> Callable[P, T]:
     return wrapper
 
 
-async def _with_assessments(
-    work: Callable[[Assessments], Awaitable[T]], *, create_if_empty: bool = False
-) -> T:
+async def _assessments(*, create_if_empty: bool = False) -> Assessments:
+    """The service on the configured database, after checking its schema."""
     settings = Settings()
     questionnaire = load_questionnaire(settings.questionnaire)
     database = Database(settings.database_url)
     try:
         await database.check_schema(create_if_empty=create_if_empty)
-        return await work(Assessments(database, questionnaire, localizers()))
-    finally:
+    except BaseException:
         await database.dispose()
+        raise
+    return Assessments(database, questionnaire, localizers(), settings.anonymity_threshold)
+
+
+async def _with_assessments(work: Callable[[Assessments], Awaitable[T]]) -> T:
+    assessments = await _assessments()
+    try:
+        return await work(assessments)
+    finally:
+        await assessments.database.dispose()
 
 
 def _run(coroutine: Coroutine[Any, Any, T]) -> T:
@@ -120,20 +138,25 @@ def cli() -> None:
 
 @cli.command()
 @TEAM_OPTION
-@click.option("--user", required=True, help="Your name; answers are saved under it.")
+@click.option(
+    "--user", required=True, callback=_name, help="Your name; answers are saved under it."
+)
 @LANG_OPTION
 @_friendly_errors
 def console(team: str, user: str, lang: str | None) -> None:
     """Take the assessment in this terminal (or answer from piped lines).
 
-    Answers are saved one by one: stop at any time (Ctrl-D, `pause`) and run the same command
-    again to continue where you were. People answering with the same --team form one snapshot.
+    Answers are saved one by one: stop at any time (Ctrl-D, Ctrl-C, `pause`) and run the same
+    command again to continue where you were. People answering with the same --team form one
+    snapshot.
     """
-
-    async def work(assessments: Assessments) -> int:
-        return await run_console(assessments, team, user, lang)
-
-    sys.exit(_run(_with_assessments(work, create_if_empty=True)))
+    with asyncio.Runner() as runner:
+        assessments = runner.run(_assessments(create_if_empty=True))
+        try:
+            code = run_console(runner, assessments, team, user, lang)
+        finally:
+            runner.run(assessments.database.dispose())
+    sys.exit(code)
 
 
 @cli.command()
@@ -153,7 +176,7 @@ def report(team: str, lang: str | None) -> None:
 @cli.command()
 @TEAM_OPTION
 @click.argument("action", required=False, type=click.Choice(["done", "undo", "assign"]))
-@click.argument("number", required=False, type=int)
+@click.argument("number", required=False, type=click.IntRange(1, 10_000))
 @click.option("--owner", help="With assign: who owns the item.")
 @click.option("--due", type=click.DateTime(["%Y-%m-%d"]), help="With assign: due date, YYYY-MM-DD.")
 @click.option("--by", default=getpass.getuser, show_default="your login name", help="Who ticks it.")
@@ -227,7 +250,7 @@ def export(team: str, fmt: str, output: Path | None, lang: str | None) -> None:
 
 @cli.command()
 @TEAM_OPTION
-@click.option("--user", required=True, help="The person whose answers go.")
+@click.option("--user", required=True, callback=_name, help="The person whose answers go.")
 @click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
 @LANG_OPTION
 @_friendly_errors

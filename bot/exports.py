@@ -49,7 +49,7 @@ def answer_rows(
             if question.kind is QuestionKind.PRACTICE and isinstance(value, int):
                 label = scale[value].label
             elif isinstance(question.source, RoleQuestion):
-                label = next(o.label for o in question.source.options if o.id == value)
+                label = next((o.label for o in question.source.options if o.id == value), "")
             elif isinstance(question.source, NumberQuestion) and question.source.integer:
                 value = int(value) if isinstance(value, float) else value
         rows.append(

@@ -13,4 +13,5 @@ class Settings(BaseSettings):
 
     database_url: str = Field(default_factory=default_database_url)
     questionnaire: str | None = None  # path to another questionnaire file
-    anonymity_threshold: int = Field(default=3, ge=1, le=50)
+    # For new teams; unset means the questionnaire file's default (3).
+    anonymity_threshold: int | None = Field(default=None, ge=1, le=50)

@@ -43,6 +43,7 @@ WORDS: dict[Command, str] = {
 
 # Extra spellings people reach for; folded before use.
 ALIASES: dict[Command, tuple[str, ...]] = {
+    Command.SKIP: ("gec", "next"),  # "geç": what many Turkish speakers type for "move on"
     Command.DONT_KNOW: ("dk", "idk", "dont know"),
     Command.WHY: ("help", "?", "what"),
     Command.PAUSE: ("later", "stop"),

@@ -110,7 +110,12 @@ class Conversation:
                 ),
             )
         command = self.commands.parse(stripped)
-        if command is not None:
+        # In a free-text answer, "Change management" or "Dil sorunu" are words, not commands:
+        # there only a bare command word counts.
+        at_text = state.position != REVIEW and (
+            self.sequence.by_id(state.position).kind is QuestionKind.TEXT
+        )
+        if command is not None and not (at_text and command.argument is not None):
             return self._command(state, command)
         if state.position == REVIEW:
             return self._invalid(state, self._review_help(loc, state))
@@ -293,6 +298,11 @@ class Conversation:
                 return self._invalid(state, loc._("This is the first question."))
             return self._move(replace(state, returning_to_review=False), previous.id)
         if command is Command.SKIP:
+            if question.id in state.answers:  # skipping past an answer keeps it
+                return self._move(
+                    replace(state, returning_to_review=False),
+                    self._next_position(state, question.id, state.answers),
+                )
             return self._record(state, Answer(question.id, AnswerState.SKIPPED))
         if command is Command.DONT_KNOW:
             return self._record(state, Answer(question.id, AnswerState.DONT_KNOW))
@@ -302,10 +312,7 @@ class Conversation:
         loc = self._loc(state)
         question = self.sequence.by_id(answer.question_id)
         answers = {**state.answers, answer.question_id: answer}
-        if state.returning_to_review or state.status is ResponseStatus.SUBMITTED:
-            position = REVIEW
-        else:
-            position = self._next_unanswered(answer.question_id, answers)
+        position = self._next_position(state, answer.question_id, answers)
         new_state = replace(state, answers=answers, position=position, returning_to_review=False)
         echo = AnswerEcho(
             question.id,
@@ -373,6 +380,13 @@ class Conversation:
         new_state = replace(state, position=position)
         return Turn(new_state, replies=self.current(new_state))
 
+    def _next_position(
+        self, state: ResponseState, after: str, answers: Mapping[str, Answer]
+    ) -> str:
+        if state.returning_to_review or state.status is ResponseStatus.SUBMITTED:
+            return REVIEW
+        return self._next_unanswered(after, answers)
+
     def _next_unanswered(self, after: str, answers: Mapping[str, Answer]) -> str:
         start = self.sequence.number_of(after)  # index of the question after ``after``
         ordered = self.sequence.questions[start:] + self.sequence.questions[:start]
@@ -435,6 +449,15 @@ class Conversation:
         try:
             value = loc.parse_number(text)
         except NumberParseError:
+            if any(ch.isdigit() for ch in text):  # a number, written another locale's way
+                raise InvalidInput(
+                    loc._(
+                        "Write the number like this: {example} — "
+                        "decimals come after “{separator}”.",
+                        example=loc.number(87.5),
+                        separator=loc.decimal_symbol,
+                    )
+                ) from None
             raise InvalidInput(
                 loc._(
                     "That doesn't look like a number. Type it like this: {example}.",
@@ -494,6 +517,27 @@ class Conversation:
         return text
 
     def _why(self, loc: Localizer, question: Question) -> str:
+        skip = CommandWords.word(loc, Command.SKIP)
+        if question.kind is QuestionKind.ROLE:
+            return loc._(
+                "Your role lets the report compare how frontline staff and managers see things. "
+                "Those comparisons appear only when every group has at least {count} people, "
+                "so nobody can be singled out. Type {skip} if you'd rather not say.",
+                count=self.questionnaire.anonymity_threshold,
+                skip=skip,
+            )
+        if question.kind is QuestionKind.NUMBER:
+            return loc._(
+                "These numbers show where the team stands today and make progress visible in "
+                "later snapshots. They are optional: type {skip} if you don't have one at hand.",
+                skip=skip,
+            )
+        if question.kind is QuestionKind.TEXT:
+            return loc._(
+                "Your own words show what the scores miss. Reports and exports never show "
+                "them with your name. Type {skip} if nothing comes to mind.",
+                skip=skip,
+            )
         parts = []
         if question.kind is QuestionKind.PRACTICE:
             dimension = self.questionnaire.dimension_of[question.id]
@@ -526,9 +570,8 @@ class Conversation:
         )
 
     def _paused_text(self, loc: Localizer) -> str:
-        return loc._(
-            "Paused. Everything you answered is saved; send any message when you want to go on."
-        )
+        # Says nothing of how to come back: each channel adds its own way (a message, a command).
+        return loc._("Paused. Everything you answered so far is saved.")
 
     def _invalid(self, state: ResponseState, message: str) -> Turn:
         if state.position == REVIEW:

@@ -104,6 +104,10 @@ class Localizer:
     def datetime(self, value: dt.datetime) -> str:
         return format_datetime(value, format="medium", locale=self.locale)
 
+    @property
+    def decimal_symbol(self) -> str:
+        return str(numbers.get_decimal_symbol(self.locale))
+
     def parse_number(self, text: str) -> Decimal:
         """Parse a number typed in this locale ("87,5" in Turkish, "87.5" in English)."""
         cleaned = text.strip().replace("%", "").replace("\u00a0", " ").strip()

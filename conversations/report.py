@@ -119,7 +119,8 @@ def build_report(
                 )
             )
 
-    if result.next_level is not None and result.blockers:
+    # With no answers there are no blockers to speak of; empty_note says why.
+    if result.respondents and result.next_level is not None and result.blockers:
         next_name = loc._(questionnaire.level(result.next_level).name)
         lines = []
         for blocker in result.blockers:
@@ -140,7 +141,7 @@ def build_report(
             name=next_name,
         )
         sections.append(Section(heading, tuple(lines)))
-    elif result.next_level is None:
+    elif result.respondents and result.next_level is None:
         sections.append(
             Section(
                 loc._("Blockers"),

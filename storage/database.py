@@ -66,13 +66,25 @@ def alembic_config(url: str) -> Config:
     return config
 
 
+READ_ONLY = "csmm_read_only"  # execution option: this unit of work only reads
+
+
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    # Take transaction control from the driver: _sqlite_begin emits our own BEGIN.
+    dbapi_connection.isolation_level = None
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.close()
+
+
+def _sqlite_begin(connection: Connection) -> None:
+    """Writers take SQLite's write lock at BEGIN, before their first read, so a read-then-write
+    unit of work in one process can never interleave with another process's writes."""
+    read_only = connection.get_execution_options().get(READ_ONLY, False)
+    connection.exec_driver_sql("BEGIN" if read_only else "BEGIN IMMEDIATE")
 
 
 def _sqlite_file(url: str) -> Path | None:
@@ -94,6 +106,7 @@ class Database:
         self.engine: AsyncEngine = create_async_engine(url, **options)
         if self.is_sqlite:
             event.listen(self.engine.sync_engine, "connect", _sqlite_pragmas)
+            event.listen(self.engine.sync_engine, "begin", _sqlite_begin)
         self.sessions = async_sessionmaker(self.engine, expire_on_commit=False)
         self._write_lock = asyncio.Lock() if self.is_sqlite else None
 
@@ -125,7 +138,9 @@ class Database:
 
     @contextlib.asynccontextmanager
     async def reading(self) -> AsyncIterator[AsyncSession]:
+        """A session that only reads: on SQLite it takes no write lock."""
         async with self.sessions() as session:
+            await session.connection(execution_options={READ_ONLY: True})
             yield session
 
     async def dispose(self) -> None:
@@ -144,6 +159,7 @@ class Database:
             return revision, not inspect(connection).get_table_names()
 
         async with self.engine.connect() as connection:
+            await connection.execution_options(**{READ_ONLY: True})
             return await connection.run_sync(read)
 
     async def upgrade(self) -> None:
@@ -162,7 +178,11 @@ class Database:
         head = self._head()
         if revision == head:
             return
-        if empty and create_if_empty:
+        if create_if_empty and (empty or revision is None):
+            # Several first runs may race here; the upgrade takes the write lock, and the ones
+            # that come second find the schema in place and change nothing.
             await self.upgrade()
-            return
+            revision, _ = await self.current_revision()
+            if revision == head:
+                return
         raise SchemaError(self.describe(), revision, head)

@@ -50,7 +50,12 @@ def _insert(session: AsyncSession, table: Any) -> Any:
 
 
 async def get_or_create_team(
-    session: AsyncSession, platform: str, external_id: str, name: str, locale: str = "en"
+    session: AsyncSession,
+    platform: str,
+    external_id: str,
+    name: str,
+    locale: str = "en",
+    anonymity_threshold: int = 3,
 ) -> Team:
     statement = _insert(session, Team).values(
         platform=platform,
@@ -58,7 +63,7 @@ async def get_or_create_team(
         name=name,
         locale=locale,
         timezone="UTC",
-        anonymity_threshold=3,
+        anonymity_threshold=anonymity_threshold,
         created_at=utcnow(),
     )
     await session.execute(
@@ -291,6 +296,26 @@ async def save_state(
         await connection.execute(_MARK_SUBMITTED, {"response_id": response_id, "submitted_at": now})
 
 
+_people = Base.metadata.tables[Person.__tablename__]
+_UPDATE_PERSON_LOCALE = (
+    update(_people)
+    .where(
+        _people.c.id
+        == select(_responses.c.person_id)
+        .where(_responses.c.id == bindparam("response_id"))
+        .scalar_subquery()
+    )
+    .values(locale=bindparam("locale"))
+)
+
+
+async def remember_locale(
+    connection: AsyncConnection | AsyncSession, response_id: int, locale: str
+) -> None:
+    """A language chosen mid-way becomes the person's language for later snapshots too."""
+    await connection.execute(_UPDATE_PERSON_LOCALE, {"response_id": response_id, "locale": locale})
+
+
 @dataclass(frozen=True)
 class ResponseCounts:
     submitted: int
@@ -345,8 +370,11 @@ async def submitted_respondents(
 async def sync_plan(
     session: AsyncSession, snapshot_id: int, planned: Sequence[PlannedItem]
 ) -> None:
-    """Make the stored plan match ``planned``: new items are added, items no longer called for
-    are dropped unless someone already ticked them, and kept items keep their state."""
+    """Make the stored plan match ``planned``: new items are added, kept items keep their state,
+    and items no longer called for are dropped — unless someone ticked them or gave them an
+    owner or a due date, which is work nobody should lose."""
+    # Serialises concurrent syncs of one plan on PostgreSQL (SQLite writers are serial anyway).
+    await session.execute(select(Snapshot.id).where(Snapshot.id == snapshot_id).with_for_update())
     existing = {
         item.key: item
         for item in await session.scalars(
@@ -375,7 +403,7 @@ async def sync_plan(
     for key, row in existing.items():
         if key in wanted:
             continue
-        if row.state == "done":
+        if row.state == "done" or row.owner or row.due:
             position += 1
             row.position = position
         else:

@@ -1,8 +1,14 @@
-"""The terminal channel: one person answering in a terminal, or from a file/pipe of lines."""
+"""The terminal channel: one person answering in a terminal, or from a file/pipe of lines.
+
+Lines are read on the main thread between units of work (run on an ``asyncio.Runner``), so
+Ctrl-C and Ctrl-D stop cleanly at any point: a unit of work in flight rolls back, everything
+already confirmed stays saved, and the person is told how to go on.
+"""
 
 from __future__ import annotations
 
 import asyncio
+import io
 import os
 import shlex
 import shutil
@@ -15,7 +21,7 @@ import click
 
 from bot.assessments import Assessments, Participant
 from bot.console.render import render_reply, render_report
-from conversations.replies import Paused, Reply, Submitted
+from conversations.replies import Paused, Submitted
 from conversations.state import ResponseStatus
 
 PLATFORM = "console"
@@ -34,18 +40,30 @@ def participant(team: str, user: str) -> Participant:
     return Participant(PLATFORM, team, team, user, user)
 
 
-async def _read_line(stream: TextIO, interactive: bool) -> str | None:
+def _tolerant(stream: TextIO) -> TextIO:
+    """Bytes that are not valid in the stream's encoding become U+FFFD instead of a crash."""
+    if isinstance(stream, io.TextIOWrapper):
+        stream.reconfigure(errors="replace")
+    return stream
+
+
+def _read_line(stream: TextIO, interactive: bool) -> str | None:
     """The next line, or None at end of input (Ctrl-D, end of the pipe)."""
     if interactive:
         try:
-            return await asyncio.to_thread(input, PROMPT)
+            return input(PROMPT)
         except EOFError:
             return None
-    line = await asyncio.to_thread(stream.readline)
+    line = stream.readline()
     return line.rstrip("\r\n") if line else None
 
 
-async def run_console(
+def _printable(text: str) -> str:
+    return "".join(ch if ch.isprintable() else "�" for ch in text)
+
+
+def run_console(
+    runner: asyncio.Runner,
     assessments: Assessments,
     team: str,
     user: str,
@@ -54,48 +72,41 @@ async def run_console(
     stdin: TextIO = sys.stdin,
     echo: Callable[[str], None] = click.echo,
 ) -> int:
+    stdin = _tolerant(stdin)
     interactive = stdin.isatty()
-    opened = await assessments.open(participant(team, user), locale)
+    opened = runner.run(assessments.open(participant(team, user), locale))
     response_id = opened.response_id
     state = opened.turn.state
     for reply in opened.turn.replies:
         echo(render_reply(reply))
-
     resume_command = f"{_program()} console --team {shlex.quote(team)} --user {shlex.quote(user)}"
 
-    async def show_report() -> None:
-        found = await assessments.find_team(team)
-        report = await assessments.report(found, state.locale)
-        echo(render_report(report.view))
+    def resume_hint(text: str) -> None:
+        loc = assessments.localizer(state.locale)
+        echo("")
+        echo(loc._(text, command=resume_command))
 
     while True:
         try:
-            line = await _read_line(stdin, interactive)
+            line = _read_line(stdin, interactive)
+            if line is None:
+                break
+            if not interactive:
+                echo(click.style(PROMPT + _printable(line), dim=True))
+            turn = runner.run(assessments.handle_text(response_id, line))
         except KeyboardInterrupt:
-            line = None
-        if line is None:
-            if state.status is not ResponseStatus.SUBMITTED:
-                loc = assessments.localizer(state.locale)
-                echo("")
-                echo(
-                    loc._(
-                        "Your answers so far are saved. To continue, run: {command}",
-                        command=resume_command,
-                    )
-                )
-            return 0
-        if not interactive:
-            echo(click.style(PROMPT + line, dim=True))
-        turn = await assessments.handle_text(response_id, line)
+            break
         state = turn.state
-        replies: tuple[Reply, ...] = turn.replies
-        for reply in replies:
+        for reply in turn.replies:
             echo(render_reply(reply))
-        if any(isinstance(r, Submitted) for r in replies):
-            await show_report()
+        if any(isinstance(r, Submitted) for r in turn.replies):
+            found = runner.run(assessments.find_team(team))
+            echo(render_report(runner.run(assessments.report(found, state.locale)).view))
             if interactive:
                 return 0
-        if any(isinstance(r, Paused) for r in replies):
-            loc = assessments.localizer(state.locale)
-            echo(loc._("To continue later, run: {command}", command=resume_command))
+        if any(isinstance(r, Paused) for r in turn.replies):
+            resume_hint("To continue later, run: {command}")
             return 0
+    if state.status is not ResponseStatus.SUBMITTED:
+        resume_hint("Your answers so far are saved. To continue, run: {command}")
+    return 0
