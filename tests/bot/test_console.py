@@ -93,7 +93,12 @@ def test_interrupted_run_resumes_at_the_next_question(
 def test_bad_lines_are_explained_and_nothing_is_lost(database_url: str) -> None:
     bad = ["😀", "", "x" * 10_000, "99", "maybe", "change 99", "submit", "language xx"]
     out = take(database_url, "t", "a", lines("2", "3", *bad, "4"))
-    assert out.count("! ") >= len(bad)
+    # The output after each echoed input line, up to the next one: one explanation per bad line.
+    after_each = out.split("› ")[1:]
+    assert len(after_each) == len(bad) + 3
+    for typed, shown in zip(bad, after_each[2:-1], strict=True):
+        explanations = [line for line in shown.splitlines() if line.startswith("! ")]
+        assert len(explanations) == 1, (typed[:20], shown[:300])
     exported = csmm(database_url, "export", "--team", "t", "--format", "json")
     rows = json.loads(exported.stdout)
     assert [(r["question_id"], r["value"]) for r in rows][:3] == [
@@ -160,16 +165,32 @@ def test_plan_ticking(database_url: str) -> None:
         ("export", "--team", "nobody", "--format", "csv"),
         ("plan", "--team", "nobody"),
         ("forget", "--team", "nobody", "--user", "x", "--yes"),
-        ("export", "--team", "nobody", "--format", "xml"),
-        ("plan", "--team", "nobody", "done"),
     ],
 )
 def test_errors_are_one_readable_line(database_url: str, args: tuple[str, ...]) -> None:
     done = csmm(database_url, *args)
-    assert done.returncode != 0
+    assert done.returncode == 1
+    assert done.stdout == ""
+    assert done.stderr.count("\n") == 1 and done.stderr.startswith("Error: ")
+
+
+@pytest.mark.parametrize(
+    ("args", "problem"),
+    [
+        (("export", "--team", "t", "--format", "xml"), "'xml' is not one of"),
+        (("plan", "--team", "t", "done"), "needs the item's number"),
+        (("plan", "--team", "t", "undo", "99999999999999999999"), "10000"),
+        (("report", "--team", "x" * 300), "1 to 100 characters"),
+        (("console", "--team", "t", "--user", " "), "1 to 100 characters"),
+    ],
+)
+def test_usage_errors_say_what_is_wrong(
+    database_url: str, args: tuple[str, ...], problem: str
+) -> None:
+    done = csmm(database_url, *args)
+    assert done.returncode == 2
     assert "Traceback" not in done.stderr
-    assert done.stderr.strip().count("\n") <= 3
-    assert "Error" in done.stderr
+    assert problem in done.stderr.splitlines()[-1]
 
 
 def test_outdated_schema_is_refused(tmp_path: Path) -> None:

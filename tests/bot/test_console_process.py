@@ -127,3 +127,56 @@ def test_cli_speaks_the_persons_language(database_url: str, tmp_path: Path) -> N
     assert env_turkish.stderr.startswith("Hata: ")
     english = csmm(database_url, "report", "--team", "nobody", "--lang", "en")
     assert english.stderr.strip() == "Error: There is no team called “nobody” yet."
+
+
+def test_invalid_utf8_input_is_answered_not_crashed(database_url: str) -> None:
+    env = {**os.environ, "CSMM_DATABASE_URL": database_url, "LANG": "en_US.UTF-8", "LC_ALL": ""}
+    done = subprocess.run(
+        [*CSMM, "console", "--team", "t", "--user", "a"],
+        input=b"\xff\xfe\n\x00\n2\n",
+        capture_output=True,
+        env=env,
+        timeout=120,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    out = done.stdout.decode()
+    assert out.count("! ") == 2 and "✓ Team lead" in out
+
+
+def test_forgotten_while_answering_gets_a_clear_message(database_url: str) -> None:
+    process = spawn(database_url, "console", "--team", "t", "--user", "a")
+    assert process.stdin is not None and process.stdout is not None
+    process.stdin.write("2\n")
+    process.stdin.flush()
+    read_until(process.stdout, "✓")
+    assert csmm(database_url, "forget", "--team", "t", "--user", "a", "--yes").returncode == 0
+    _, err = process.communicate("3\n", timeout=60)
+    assert process.returncode == 1
+    assert err.startswith("Error: Your answers here were deleted") and "Traceback" not in err
+
+
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+def test_ctrl_c_in_a_terminal_saves_and_says_how_to_go_on(database_url: str) -> None:
+    pid, fd = pty.fork()
+    if pid == 0:
+        os.environ.update(CSMM_DATABASE_URL=database_url, LANG="en_US.UTF-8", LC_ALL="")
+        os.execvp(CSMM[0], [*CSMM, "console", "--team", "tty", "--user", "a"])
+    screen = b""
+    deadline = time.monotonic() + 60
+    sent = False
+    while b"To continue, run" not in screen:
+        assert time.monotonic() < deadline, screen[-400:]
+        if not sent and "› ".encode() in screen:
+            os.write(fd, b"\x03")  # Ctrl-C at the prompt
+            sent = True
+        ready, _, _ = select.select([fd], [], [], 1)
+        if ready:
+            try:
+                screen += os.read(fd, 4096)
+            except OSError:
+                break
+    _, status = os.waitpid(pid, 0)
+    os.close(fd)
+    assert os.waitstatus_to_exitcode(status) == 0
+    assert b"Traceback" not in screen and b"Aborted" not in screen

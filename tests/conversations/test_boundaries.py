@@ -30,6 +30,17 @@ def imported_modules(path: Path) -> set[str]:
     return names
 
 
+def test_engine_has_no_relative_imports_that_leave_it() -> None:
+    package = Path(conversations.__file__).parent
+    escaping = [
+        str(path)
+        for path in package.rglob("*.py")
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8")))
+        if isinstance(node, ast.ImportFrom) and node.level > 1
+    ]
+    assert escaping == []
+
+
 def test_engine_imports_no_outer_layer() -> None:
     package = Path(conversations.__file__).parent
     files = sorted(package.rglob("*.py"))

@@ -345,3 +345,48 @@ def test_no_english_question_text_in_turkish(conversation: Conversation) -> None
         en = asked(conversation.resume(at_question(conversation, question.id, "en")))
         assert tr.text != en.text, question.id
         assert tr.hint != en.hint
+
+
+@pytest.mark.parametrize(
+    "typed", ["Change management is slow", "Dil sorunu yaşıyoruz", "language barriers", "why not"]
+)
+def test_free_text_that_starts_with_a_command_word_is_text(
+    conversation: Conversation, typed: str
+) -> None:
+    question = conversation.questionnaire.free_text[0].id
+    turn = conversation.handle_text(at_question(conversation, question), typed)
+    assert not errors(turn)
+    assert turn.saved[0].value == typed
+
+
+def test_skip_keeps_an_answer_already_given(conversation: Conversation) -> None:
+    state = answer_all(conversation, "3")
+    edit = conversation.handle_text(state, "change 3")
+    target = edit.state.position
+    skipped = conversation.handle_text(edit.state, "skip")  # changed their mind: keep it
+    assert skipped.saved == ()
+    assert skipped.state.position == REVIEW
+    assert skipped.state.answers[target] == state.answers[target]
+    back = conversation.handle_text(conversation.handle_text(state, "change 2").state, "back")
+    kept = conversation.handle_text(back.state, "skip")
+    assert kept.saved == () and kept.state.answers == state.answers
+
+
+def test_why_is_specific_to_the_kind_of_question(conversation: Conversation) -> None:
+    explanations = {}
+    for question_id in ["role", first_practice(conversation), "csat", "biggest_problem"]:
+        turn = conversation.handle_text(at_question(conversation, question_id), "why")
+        explanations[question_id] = notices(turn)[0].text
+    assert len(set(explanations.values())) == 4
+    assert "Systematic" in explanations[first_practice(conversation)]
+    assert "Systematic" not in explanations["role"]
+    assert "3 people" in explanations["role"]
+
+
+def test_number_in_the_other_locales_format_gets_a_precise_hint(
+    conversation: Conversation,
+) -> None:
+    state = number_question(conversation, "csat")
+    state.locale = "tr"
+    message = errors(conversation.handle_text(state, "87.5"))[0]
+    assert "87,5" in message and "“,”" in message

@@ -11,7 +11,7 @@ from bot.assessments import Assessments, Participant
 from conversations.state import REVIEW, AnswerState, ResponseStatus
 from storage import repository as repo
 from storage.database import Database, SchemaError
-from storage.models import AnswerRow, AuditEvent, Person, Response, Snapshot
+from storage.models import ActionItem, AnswerRow, AuditEvent, Person, Response, Snapshot
 
 
 def who(person: str, team: str = "team") -> Participant:
@@ -182,3 +182,96 @@ async def test_control_characters_never_reach_the_database(assessments: Assessme
     async with assessments.database.reading() as session:
         state = await repo.load_state(session, opened.response_id, for_update=False)
     assert state.answers[assessments.sequence.at(34).id].value == "Slow replies[31m"  # type: ignore[union-attr]
+
+
+def second_service(assessments: Assessments) -> Assessments:
+    """Another engine on the same database, as a second process would have (own pool, own lock)."""
+    return Assessments(
+        Database(assessments.database.url), assessments.questionnaire, assessments.localizers
+    )
+
+
+async def test_two_writers_on_one_response_lose_nothing(assessments: Assessments) -> None:
+    opened = await assessments.open(who("a"))
+    other = second_service(assessments)
+
+    async def skips(service: Assessments) -> None:
+        for _ in range(17):
+            await service.handle_text(opened.response_id, "skip")
+
+    await asyncio.gather(skips(assessments), skips(other))
+    await other.database.dispose()
+    async with assessments.database.reading() as session:
+        state = await repo.load_state(session, opened.response_id, for_update=False)
+    assert len(state.answers) == 34  # every skip landed on its own question
+    assert state.position == assessments.sequence.at(35).id  # type: ignore[union-attr]
+
+
+async def test_concurrent_reports_do_not_collide(assessments: Assessments) -> None:
+    opened = await assessments.open(who("a"))
+    await answer_everything(assessments, opened.response_id, "2")
+    services = [second_service(assessments) for _ in range(5)]
+    team = await assessments.find_team("team")
+    reports = await asyncio.gather(*(s.report(team) for s in [assessments, *services]))
+    for service in services:
+        await service.database.dispose()
+    plans = {tuple(line for s in r.view.sections for line in s.lines) for r in reports}
+    assert len(plans) == 1
+    async with assessments.database.reading() as session:
+        keys = (await session.scalars(select(ActionItem.key))).all()
+    assert len(keys) == len(set(keys)) > 0
+
+
+async def test_plan_keeps_items_someone_took_on(assessments: Assessments) -> None:
+    opened = await assessments.open(who("a"))
+    await answer_everything(assessments, opened.response_id, "3")  # level 3: level-4 blockers
+    team = await assessments.find_team("team")
+    plan = await assessments.plan(team)
+    first = plan[0]
+    assert first.key.startswith("practice:")
+    await assessments.assign(team, 1, "Ayşe", None, "lead")
+    # The blocker goes away: its practice becomes Systematic.
+    number = assessments.sequence.number_of(first.key.removeprefix("practice:"))
+    await assessments.handle_text(opened.response_id, f"change {number}")
+    await assessments.handle_text(opened.response_id, "4")
+    again = await assessments.plan(team)
+    kept = [item for item in again if item.key == first.key]
+    assert kept and kept[0].owner == "Ayşe"
+    unowned = plan[1].key
+    assert unowned in {item.key for item in again}  # still a blocker: still there
+
+
+async def test_forgetting_the_last_respondent_empties_report_and_plan(
+    assessments: Assessments,
+) -> None:
+    opened = await assessments.open(who("solo"))
+    await answer_everything(assessments, opened.response_id, "1")
+    team = await assessments.find_team("team")
+    assert await assessments.plan(team)
+    await assessments.forget(team, "console", "solo", "admin")
+    report = await assessments.report(team)
+    assert report.view.empty_note is not None
+    assert report.view.sections == ()  # no blockers, no stale plan
+    assert await assessments.plan(team) == []
+
+
+async def test_chosen_language_carries_into_the_next_snapshot(assessments: Assessments) -> None:
+    opened = await assessments.open(who("a"))
+    await assessments.handle_text(opened.response_id, "language tr")
+    async with assessments.database.transaction() as session:
+        await session.execute(update(Snapshot).values(status="closed"))
+    later = await assessments.open(who("a"))
+    assert later.snapshot_number == 2
+    assert later.turn.state.locale == "tr"
+
+
+async def test_new_teams_take_the_configured_anonymity_threshold(
+    assessments: Assessments,
+) -> None:
+    configured = Assessments(
+        assessments.database, assessments.questionnaire, assessments.localizers, 5
+    )
+    await configured.open(who("a", team="five"))
+    await assessments.open(who("a", team="default"))
+    assert (await assessments.find_team("five")).anonymity_threshold == 5
+    assert (await assessments.find_team("default")).anonymity_threshold == 3
