@@ -25,10 +25,11 @@ from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
-from sqlalchemy import Integer, String, text
+from sqlalchemy import Integer, String, event, text
 from sqlalchemy.engine import make_url
-from sqlalchemy.ext.asyncio import create_async_engine
+from sqlalchemy.ext.asyncio import async_sessionmaker, create_async_engine
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from bot.assessments import Assessments, Participant
@@ -109,20 +110,32 @@ async def scratch_database(backend: str) -> AsyncIterator[str]:
         await admin.dispose()
 
 
+def _wal(dbapi_connection: Any, _record: Any) -> None:
+    """The bot's durability settings (WAL, synchronous=NORMAL), nothing of its locking."""
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.close()
+
+
 async def baseline(url: str, count: int) -> Figures:
-    database = Database(url)  # same engine settings (WAL, busy timeout, pool) as the bot
-    async with database.engine.begin() as connection:
+    """Plain SQLAlchemy: a default engine and session, one INSERT + COMMIT per call."""
+    engine = create_async_engine(url)
+    if make_url(url).get_backend_name() == "sqlite":
+        event.listen(engine.sync_engine, "connect", _wal)
+    sessions = async_sessionmaker(engine)
+    async with engine.begin() as connection:
         await connection.run_sync(_BaselineBase.metadata.create_all)
     latencies = []
     started = time.perf_counter()
     for index in range(count):
         begin = time.perf_counter()
-        async with database.sessions() as session:
+        async with sessions() as session:
             session.add(BaselineRow(question_id=f"q{index % 35}", value=index % 4))
             await session.commit()
         latencies.append((time.perf_counter() - begin) * 1000)
     figures = Figures("baseline insert+commit", count, time.perf_counter() - started, latencies)
-    await database.dispose()
+    await engine.dispose()
     return figures
 
 

@@ -10,6 +10,7 @@ import datetime as dt
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
+from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from conversations.action_plan import PlanItem, build_plan
@@ -105,10 +106,14 @@ class Assessments:
             response_id, created = await repo.get_or_create_response(
                 session, snapshot.id, person.id, chosen, self.sequence.questions[0].id
             )
-            state = await repo.load_state(session, response_id)
+            state = await session.run_sync(
+                lambda sync: repo.load_state(sync.connection(), response_id)
+            )
             if locale is not None and state.locale != chosen:
                 state.locale = chosen
-                await repo.save_state(session, response_id, state, ())
+                await session.run_sync(
+                    lambda sync: repo.save_state(sync.connection(), response_id, state, ())
+                )
             if locale is not None and person.locale != chosen:
                 person.locale = chosen
             turn = self.conversation.welcome(state) if created else self.conversation.resume(state)
@@ -121,9 +126,9 @@ class Assessments:
         return await self._apply(response_id, lambda s: self.conversation.handle_button(s, payload))
 
     async def _apply(self, response_id: int, step: Callable[[ResponseState], Turn]) -> Turn:
-        async with self.database.connection() as connection:
+        def unit(connection: Connection) -> Turn:
             try:
-                state = await repo.load_state(connection, response_id)
+                state = repo.load_state(connection, response_id)
             except repo.NotFound:
                 raise UserError(
                     N_(
@@ -135,12 +140,14 @@ class Assessments:
             turn = step(state)
             if turn.saved or turn.state != state:
                 submitted_now = turn.state.status is ResponseStatus.SUBMITTED and not was_submitted
-                await repo.save_state(
+                repo.save_state(
                     connection, response_id, turn.state, turn.saved, submitted_now=submitted_now
                 )
             if turn.state.locale != state.locale:
-                await repo.remember_locale(connection, response_id, turn.state.locale)
+                repo.remember_locale(connection, response_id, turn.state.locale)
             return turn
+
+        return await self.database.run(unit)
 
     # ------------------------------------------------------------------ teams and results
 

@@ -58,6 +58,7 @@ class Conversation:
         self.questionnaire = sequence.questionnaire
         self.localizers = dict(localizers)
         self.commands = CommandWords(self.localizers.values())
+        self._question_cache: dict[tuple[str, str], QuestionReply] = {}
         # Adoption values and role options keyed by their folded labels in every language.
         self._scale_words: dict[str, int | None] = {}
         for loc in self.localizers.values():
@@ -159,6 +160,23 @@ class Conversation:
 
     def question_reply(self, state: ResponseState, question: Question) -> QuestionReply:
         loc = self._loc(state)
+        blank = self._blank_question(loc.locale, question.id)
+        previous = state.answers.get(question.id)
+        if previous is None:
+            return blank
+        current = loc._("Your answer: {answer}", answer=self.answer_label(loc, previous))
+        return replace(blank, current=current)
+
+    def _blank_question(self, locale: str, question_id: str) -> QuestionReply:
+        """A question as asked before any answer: the same every time for a locale, so built
+        once (it sits on the answering hot path)."""
+        key = (locale, question_id)
+        if key not in self._question_cache:
+            loc = self.localizers[locale]
+            self._question_cache[key] = self._build_question(loc, self.sequence.by_id(question_id))
+        return self._question_cache[key]
+
+    def _build_question(self, loc: Localizer, question: Question) -> QuestionReply:
         qid = question.id
         words = {c: CommandWords.word(loc, c) for c in Command}
         options: list[Button] = []
@@ -208,7 +226,6 @@ class Conversation:
         controls.append(Button(loc._("Pause"), f"q:{qid}:pause"))
         if self.sequence.number_of(qid) == 1:
             controls.pop(0)
-        previous = state.answers.get(qid)
         return QuestionReply(
             question_id=qid,
             progress=self._progress(loc, question),
@@ -216,11 +233,6 @@ class Conversation:
             hint=hint,
             options=tuple(options),
             controls=tuple(controls),
-            current=(
-                loc._("Your answer: {answer}", answer=self.answer_label(loc, previous))
-                if previous is not None
-                else None
-            ),
         )
 
     def review(self, state: ResponseState) -> ReviewReply:

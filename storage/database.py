@@ -1,8 +1,14 @@
 """Engine, sessions and schema checks for SQLite (the default) and PostgreSQL.
 
-SQLite runs in WAL mode with a busy timeout. Within one process, write transactions on SQLite take
-an asyncio lock first: SQLite admits one writer at a time anyway, and queueing in the event loop
-is fair and fast where SQLite's own busy handler would sleep and retry.
+SQLite runs in WAL mode with a busy timeout, and every writer takes the write lock at BEGIN
+(BEGIN IMMEDIATE), so a unit of work that reads then writes can't interleave with another
+process. Within one process SQLite writers also queue in the event loop (an asyncio lock),
+which is fair and fast where SQLite's own busy handler would sleep and retry.
+
+Hot units of work (`Database.run`) are plain functions on a sync `Connection`. On PostgreSQL
+they run through `AsyncConnection.run_sync`. On SQLite they run whole on one writer thread with
+the standard-library driver: one thread round trip per unit of work instead of three or four per
+statement through aiosqlite, and that single thread is itself the queue of writers.
 """
 
 from __future__ import annotations
@@ -10,24 +16,25 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import os
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import event, inspect
-from sqlalchemy.engine import Connection, make_url
+from sqlalchemy import create_engine, event, inspect
+from sqlalchemy.engine import AdaptedConnection, Connection, Engine, make_url
 from sqlalchemy.ext.asyncio import (
-    AsyncConnection,
     AsyncEngine,
     AsyncSession,
     async_sessionmaker,
     create_async_engine,
 )
 
+T = TypeVar("T")
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
 SQLITE_BUSY_TIMEOUT_MS = 10_000
 
@@ -83,8 +90,13 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
 def _sqlite_begin(connection: Connection) -> None:
     """Writers take SQLite's write lock at BEGIN, before their first read, so a read-then-write
     unit of work in one process can never interleave with another process's writes."""
-    read_only = connection.get_execution_options().get(READ_ONLY, False)
-    connection.exec_driver_sql("BEGIN" if read_only else "BEGIN IMMEDIATE")
+    statement = "BEGIN" if connection.get_execution_options().get(READ_ONLY) else "BEGIN IMMEDIATE"
+    dbapi_connection = connection.connection.dbapi_connection
+    if isinstance(dbapi_connection, AdaptedConnection):
+        # aiosqlite: straight to the driver, one thread hop instead of exec_driver_sql's three.
+        dbapi_connection.run_async(lambda driver: driver.execute(statement))
+    else:
+        connection.exec_driver_sql(statement)
 
 
 def _sqlite_file(url: str) -> Path | None:
@@ -101,7 +113,11 @@ class Database:
         if (path := _sqlite_file(url)) is not None:
             path.parent.mkdir(parents=True, exist_ok=True)
         options: dict[str, Any] = {"echo": echo}
-        if not self.is_sqlite:
+        if self.is_sqlite:
+            # Every unit of work ends its own transaction (commit, or rollback on error), so the
+            # pool's rollback on check-in is a wasted round trip to the driver's thread.
+            options["pool_reset_on_return"] = None
+        else:
             options |= {"pool_size": 10, "max_overflow": 20, "pool_pre_ping": True}
         self.engine: AsyncEngine = create_async_engine(url, **options)
         if self.is_sqlite:
@@ -109,6 +125,18 @@ class Database:
             event.listen(self.engine.sync_engine, "begin", _sqlite_begin)
         self.sessions = async_sessionmaker(self.engine, expire_on_commit=False)
         self._write_lock = asyncio.Lock() if self.is_sqlite else None
+        self._sync_engine: Engine | None = None
+        self._writer_thread: ThreadPoolExecutor | None = None
+        if self.is_sqlite:
+            self._sync_engine = create_engine(
+                make_url(url).set(drivername="sqlite"),
+                pool_reset_on_return=None,
+                # Only the writer thread ever touches these connections (dispose included).
+                connect_args={"check_same_thread": False},
+            )
+            event.listen(self._sync_engine, "connect", _sqlite_pragmas)
+            event.listen(self._sync_engine, "begin", _sqlite_begin)
+            self._writer_thread = ThreadPoolExecutor(1, thread_name_prefix="csmm-sqlite-writer")
 
     @property
     def backend(self) -> str:
@@ -130,11 +158,18 @@ class Database:
         async with self._writer(), self.sessions() as session, session.begin():
             yield session
 
-    @contextlib.asynccontextmanager
-    async def connection(self) -> AsyncIterator[AsyncConnection]:
-        """A unit of work on a bare connection, for hot paths that need no ORM session."""
-        async with self._writer(), self.engine.begin() as connection:
-            yield connection
+    async def run(self, unit: Callable[[Connection], T]) -> T:
+        """Run ``unit`` as one transaction: committed if it returns, rolled back if it raises."""
+        if self._sync_engine is None or self._writer_thread is None:
+            async with self.engine.begin() as connection:
+                return await connection.run_sync(unit)
+        engine = self._sync_engine
+
+        def in_transaction() -> T:
+            with engine.begin() as connection:
+                return unit(connection)
+
+        return await asyncio.get_running_loop().run_in_executor(self._writer_thread, in_transaction)
 
     @contextlib.asynccontextmanager
     async def reading(self) -> AsyncIterator[AsyncSession]:
@@ -144,6 +179,11 @@ class Database:
             yield session
 
     async def dispose(self) -> None:
+        if self._sync_engine is not None and self._writer_thread is not None:
+            await asyncio.get_running_loop().run_in_executor(
+                self._writer_thread, self._sync_engine.dispose
+            )
+            self._writer_thread.shutdown(wait=True)
         await self.engine.dispose()
 
     # ------------------------------------------------------------------ schema

@@ -13,7 +13,8 @@ from typing import Any
 
 from sqlalchemy import bindparam, delete, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
+from sqlalchemy.engine import Connection
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from conversations.action_plan import ItemKind, PlanItem, PlannedItem
 from conversations.scoring import Respondent
@@ -35,7 +36,7 @@ class NotFound(LookupError):
     pass
 
 
-def _dialect(connection: AsyncConnection | AsyncSession) -> str:
+def _dialect(connection: Connection | AsyncSession) -> str:
     if isinstance(connection, AsyncSession):
         return connection.get_bind().dialect.name
     return connection.dialect.name
@@ -239,27 +240,38 @@ _MARK_SUBMITTED = (
 )
 
 
-async def load_state(
-    connection: AsyncConnection | AsyncSession, response_id: int, *, for_update: bool = True
+_STATES = {state.value: state for state in AnswerState}
+
+
+def load_state(
+    connection: Connection, response_id: int, *, for_update: bool = True
 ) -> ResponseState:
+    """The response as the engine sees it (run inside `Database.run`)."""
     locked = for_update and _dialect(connection) == "postgresql"
     query = _STATE_QUERY_LOCKED if locked else _STATE_QUERY
-    rows = (await connection.execute(query, {"response_id": response_id})).all()
+    rows = connection.execute(query, {"response_id": response_id}).all()
     if not rows:
         raise NotFound(f"response {response_id} does not exist")
-    first = rows[0]
+    locale, position, status, returning, snapshot_status = rows[0][:5]
+    answers: dict[str, Answer] = {}
+    # Positional unpacking: this loop runs for every answer on every input a person sends.
+    for *_, question_id, state, adoption, number, text in rows:
+        if question_id is None:
+            continue
+        value = adoption if adoption is not None else number if number is not None else text
+        answers[question_id] = Answer(question_id, _STATES[state], value)
     return ResponseState(
-        locale=first.locale,
-        position=first.position,
-        status=ResponseStatus(first.status),
-        answers={row.question_id: _answer_from_row(row) for row in rows if row.question_id},
-        returning_to_review=first.returning_to_review,
-        snapshot_open=first.snapshot_status == "open",
+        locale=locale,
+        position=position,
+        status=ResponseStatus(status),
+        answers=answers,
+        returning_to_review=returning,
+        snapshot_open=snapshot_status == "open",
     )
 
 
-async def save_state(
-    connection: AsyncConnection | AsyncSession,
+def save_state(
+    connection: Connection,
     response_id: int,
     state: ResponseState,
     saved: Sequence[Answer],
@@ -280,8 +292,8 @@ async def save_state(
             }
             for answer in saved
         ]
-        await connection.execute(_upsert_answer(_dialect(connection)), rows)
-    await connection.execute(
+        connection.execute(_upsert_answer(_dialect(connection)), rows)
+    connection.execute(
         _UPDATE_RESPONSE,
         {
             "response_id": response_id,
@@ -293,7 +305,7 @@ async def save_state(
         },
     )
     if submitted_now:
-        await connection.execute(_MARK_SUBMITTED, {"response_id": response_id, "submitted_at": now})
+        connection.execute(_MARK_SUBMITTED, {"response_id": response_id, "submitted_at": now})
 
 
 _people = Base.metadata.tables[Person.__tablename__]
@@ -309,11 +321,9 @@ _UPDATE_PERSON_LOCALE = (
 )
 
 
-async def remember_locale(
-    connection: AsyncConnection | AsyncSession, response_id: int, locale: str
-) -> None:
+def remember_locale(connection: Connection, response_id: int, locale: str) -> None:
     """A language chosen mid-way becomes the person's language for later snapshots too."""
-    await connection.execute(_UPDATE_PERSON_LOCALE, {"response_id": response_id, "locale": locale})
+    connection.execute(_UPDATE_PERSON_LOCALE, {"response_id": response_id, "locale": locale})
 
 
 @dataclass(frozen=True)

@@ -8,10 +8,14 @@ import pytest
 from sqlalchemy import func, select, text, update
 
 from bot.assessments import Assessments, Participant
-from conversations.state import REVIEW, AnswerState, ResponseStatus
+from conversations.state import REVIEW, AnswerState, ResponseState, ResponseStatus
 from storage import repository as repo
 from storage.database import Database, SchemaError
 from storage.models import ActionItem, AnswerRow, AuditEvent, Person, Response, Snapshot
+
+
+async def stored_state(database: Database, response_id: int) -> ResponseState:
+    return await database.run(lambda c: repo.load_state(c, response_id, for_update=False))
 
 
 def who(person: str, team: str = "team") -> Participant:
@@ -33,8 +37,7 @@ async def test_each_answer_is_committed_before_the_reply(
     assert turn.saved
     # A separate connection sees it as soon as handle_text returned.
     other = Database(database.url)
-    async with other.reading() as session:
-        state = await repo.load_state(session, opened.response_id, for_update=False)
+    state = await stored_state(other, opened.response_id)
     await other.dispose()
     assert state.answers["role"].value == "team_lead"
     assert state.position == turn.state.position
@@ -79,8 +82,7 @@ async def test_same_person_twice_at_once_stays_consistent(assessments: Assessmen
     turns = await asyncio.gather(
         *(assessments.handle_text(opened.response_id, "2") for _ in range(8))
     )
-    async with assessments.database.reading() as session:
-        state = await repo.load_state(session, opened.response_id, for_update=False)
+    state = await stored_state(assessments.database, opened.response_id)
     # Serialised: eight answers to eight consecutive questions, none lost or doubled.
     assert len(state.answers) == 8
     assert {t.state.position for t in turns} == {q.id for q in assessments.sequence.questions[1:9]}
@@ -98,8 +100,7 @@ async def test_submitted_answers_are_editable_until_the_snapshot_closes(
         await session.execute(update(Snapshot).values(status="closed"))
     refused = await assessments.handle_text(opened.response_id, "change 2")
     assert refused.saved == ()
-    async with assessments.database.reading() as session:
-        state = await repo.load_state(session, opened.response_id, for_update=False)
+    state = await stored_state(assessments.database, opened.response_id)
     assert state.answers["ch_omni"].value == 3 and not state.snapshot_open
 
 
@@ -167,8 +168,7 @@ async def test_dont_know_and_skip_are_stored(assessments: Assessments) -> None:
     opened = await assessments.open(who("a"))
     await assessments.handle_text(opened.response_id, "skip")
     await assessments.handle_text(opened.response_id, "0")
-    async with assessments.database.reading() as session:
-        state = await repo.load_state(session, opened.response_id, for_update=False)
+    state = await stored_state(assessments.database, opened.response_id)
     assert state.answers["role"].state is AnswerState.SKIPPED
     assert state.answers["ch_omni"].state is AnswerState.DONT_KNOW
 
@@ -179,8 +179,7 @@ async def test_control_characters_never_reach_the_database(assessments: Assessme
     turn = await assessments.handle_text(opened.response_id, "Slow\x00 replies\x1b[31m")
     assert turn.saved
     await assessments.handle_text(opened.response_id, "\x00\x07")  # nothing printable: refused
-    async with assessments.database.reading() as session:
-        state = await repo.load_state(session, opened.response_id, for_update=False)
+    state = await stored_state(assessments.database, opened.response_id)
     assert state.answers[assessments.sequence.at(34).id].value == "Slow replies[31m"  # type: ignore[union-attr]
 
 
@@ -201,8 +200,7 @@ async def test_two_writers_on_one_response_lose_nothing(assessments: Assessments
 
     await asyncio.gather(skips(assessments), skips(other))
     await other.database.dispose()
-    async with assessments.database.reading() as session:
-        state = await repo.load_state(session, opened.response_id, for_update=False)
+    state = await stored_state(assessments.database, opened.response_id)
     assert len(state.answers) == 34  # every skip landed on its own question
     assert state.position == assessments.sequence.at(35).id  # type: ignore[union-attr]
 
