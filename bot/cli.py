@@ -263,17 +263,26 @@ def forget(team: str, user: str, yes: bool, lang: str | None) -> None:
     loc = cli_localizer(lang)
     if not yes and sys.stdin.isatty():
         question = loc._("Delete the answers “{person}” gave for “{team}”?", person=user, team=team)
-        click.confirm(question, abort=True)
+        if not click.confirm(question):
+            click.echo(loc._("Nothing was deleted."))
+            sys.exit(1)
 
     async def work(assessments: Assessments) -> tuple[int, int]:
         found = await assessments.find_team(team)
         return await assessments.forget(found, PLATFORM, user, getpass.getuser())
 
     deleted, kept = _run(_with_assessments(work))
-    message = loc._("Deleted {count} answers from “{person}”.", count=deleted, person=user)
+    message = loc.ngettext(
+        "Deleted {n} answer from “{person}”.",
+        "Deleted {n} answers from “{person}”.",
+        deleted,
+        person=user,
+    )
     if kept:
-        message += " " + loc._(
-            "{count} answers in closed snapshots stay as anonymous numbers.", count=kept
+        message += " " + loc.ngettext(
+            "{n} answer in closed snapshots stays as an anonymous number.",
+            "{n} answers in closed snapshots stay as anonymous numbers.",
+            kept,
         )
     click.echo(message)
 

@@ -18,6 +18,7 @@ import contextlib
 import os
 from collections.abc import AsyncIterator, Callable
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -106,41 +107,44 @@ def _sqlite_file(url: str) -> Path | None:
     return Path(parsed.database).expanduser()
 
 
+@dataclass(frozen=True)
+class _SqliteWriter:
+    """The standard-library driver on one thread: where SQLite's hot units of work run."""
+
+    engine: Engine
+    thread: ThreadPoolExecutor
+
+
 class Database:
     def __init__(self, url: str, *, echo: bool = False) -> None:
         self.url = url
         self.is_sqlite = make_url(url).get_backend_name() == "sqlite"
-        if (path := _sqlite_file(url)) is not None:
-            path.parent.mkdir(parents=True, exist_ok=True)
-        options: dict[str, Any] = {"echo": echo}
-        if self.is_sqlite:
-            # Every unit of work ends its own transaction (commit, or rollback on error), so the
-            # pool's rollback on check-in is a wasted round trip to the driver's thread.
-            options["pool_reset_on_return"] = None
+        self._write_lock: asyncio.Lock | None = None
+        self._sqlite_writer: _SqliteWriter | None = None
+        if not self.is_sqlite:
+            self.engine: AsyncEngine = create_async_engine(
+                url, echo=echo, pool_size=10, max_overflow=20, pool_pre_ping=True
+            )
         else:
-            options |= {"pool_size": 10, "max_overflow": 20, "pool_pre_ping": True}
-        self.engine: AsyncEngine = create_async_engine(url, **options)
-        if self.is_sqlite:
-            event.listen(self.engine.sync_engine, "connect", _sqlite_pragmas)
-            event.listen(self.engine.sync_engine, "begin", _sqlite_begin)
-        self.sessions = async_sessionmaker(self.engine, expire_on_commit=False)
-        self._write_lock = asyncio.Lock() if self.is_sqlite else None
-        self._sync_engine: Engine | None = None
-        self._writer_thread: ThreadPoolExecutor | None = None
-        if self.is_sqlite:
-            self._sync_engine = create_engine(
+            if (path := _sqlite_file(url)) is not None:
+                path.parent.mkdir(parents=True, exist_ok=True)
+            # Every unit of work ends its own transaction (commit, or rollback on error), so the
+            # pool's rollback on check-in would be a wasted round trip to the driver.
+            self.engine = create_async_engine(url, echo=echo, pool_reset_on_return=None)
+            writer_engine = create_engine(
                 make_url(url).set(drivername="sqlite"),
+                echo=echo,
                 pool_reset_on_return=None,
                 # Only the writer thread ever touches these connections (dispose included).
                 connect_args={"check_same_thread": False},
             )
-            event.listen(self._sync_engine, "connect", _sqlite_pragmas)
-            event.listen(self._sync_engine, "begin", _sqlite_begin)
-            self._writer_thread = ThreadPoolExecutor(1, thread_name_prefix="csmm-sqlite-writer")
-
-    @property
-    def backend(self) -> str:
-        return make_url(self.url).get_backend_name()
+            for engine in (self.engine.sync_engine, writer_engine):
+                event.listen(engine, "connect", _sqlite_pragmas)
+                event.listen(engine, "begin", _sqlite_begin)
+            thread = ThreadPoolExecutor(1, thread_name_prefix="csmm-sqlite-writer")
+            self._sqlite_writer = _SqliteWriter(writer_engine, thread)
+            self._write_lock = asyncio.Lock()
+        self.sessions = async_sessionmaker(self.engine, expire_on_commit=False)
 
     def describe(self) -> str:
         """Where the data lives, without credentials."""
@@ -160,16 +164,16 @@ class Database:
 
     async def run(self, unit: Callable[[Connection], T]) -> T:
         """Run ``unit`` as one transaction: committed if it returns, rolled back if it raises."""
-        if self._sync_engine is None or self._writer_thread is None:
+        writer = self._sqlite_writer
+        if writer is None:
             async with self.engine.begin() as connection:
                 return await connection.run_sync(unit)
-        engine = self._sync_engine
 
         def in_transaction() -> T:
-            with engine.begin() as connection:
+            with writer.engine.begin() as connection:
                 return unit(connection)
 
-        return await asyncio.get_running_loop().run_in_executor(self._writer_thread, in_transaction)
+        return await asyncio.get_running_loop().run_in_executor(writer.thread, in_transaction)
 
     @contextlib.asynccontextmanager
     async def reading(self) -> AsyncIterator[AsyncSession]:
@@ -179,11 +183,9 @@ class Database:
             yield session
 
     async def dispose(self) -> None:
-        if self._sync_engine is not None and self._writer_thread is not None:
-            await asyncio.get_running_loop().run_in_executor(
-                self._writer_thread, self._sync_engine.dispose
-            )
-            self._writer_thread.shutdown(wait=True)
+        if (writer := self._sqlite_writer) is not None:
+            await asyncio.get_running_loop().run_in_executor(writer.thread, writer.engine.dispose)
+            writer.thread.shutdown(wait=True)
         await self.engine.dispose()
 
     # ------------------------------------------------------------------ schema
