@@ -95,6 +95,10 @@ def _friendly_errors(func: Callable[P, T]) -> Callable[P, T]:
         except SQLAlchemyError as exc:
             reason = str(getattr(exc, "orig", None) or exc).splitlines()[0]
             raise CliError(loc, loc._("Database error: {reason}", reason=reason)) from None
+        except BrokenPipeError:
+            # Whoever read our output stopped early (`| head`); there is nobody left to tell.
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+            sys.exit(1)
         except OSError as exc:
             reason = f"{exc.strerror or exc}: {exc.filename or ''}".rstrip(": ")
             raise CliError(loc, reason) from None

@@ -180,3 +180,18 @@ def test_ctrl_c_in_a_terminal_saves_and_says_how_to_go_on(database_url: str) -> 
     os.close(fd)
     assert os.waitstatus_to_exitcode(status) == 0
     assert b"Traceback" not in screen and b"Aborted" not in screen
+
+
+def test_a_reader_that_stops_early_gets_no_error(database_url: str) -> None:
+    env = {**os.environ, "CSMM_DATABASE_URL": database_url}
+    pipeline = subprocess.run(
+        f"(yes 2 | head -n 40) | {' '.join(CSMM)} console --team t --user a | head -n 3",
+        shell=True,
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=120,
+        check=False,
+    )
+    assert pipeline.stderr == ""
+    assert len(pipeline.stdout.splitlines()) == 3
