@@ -7,7 +7,7 @@ computed, answers and position written — and committed before the caller sends
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 
 from sqlalchemy.engine import Connection
@@ -212,39 +212,40 @@ class Assessments:
             return await self._refreshed_plan(session, snapshot, result)
 
     async def tick(self, team: Team, number: int, done: bool, by: str) -> list[PlanItem]:
-        async with self.database.transaction() as session:
-            snapshot = await self._latest(session, team)
-            try:
-                await repo.set_item_done(session, snapshot.id, number, done, by)
-            except repo.NotFound:
-                raise UserError(
-                    N_("The action plan has no item {number}."), number=number
-                ) from None
-            await repo.record_audit(
-                session, team.id, by, "plan.done" if done else "plan.undo", item=number
-            )
-            return await repo.plan_items(session, snapshot.id)
+        async def edit(session: AsyncSession, snapshot_id: int) -> None:
+            await repo.set_item_done(session, snapshot_id, number, done, by)
+
+        action = "plan.done" if done else "plan.undo"
+        return await self._edit_item(team, number, by, action, edit)
 
     async def assign(
         self, team: Team, number: int, owner: str | None, due: dt.date | None, by: str
     ) -> list[PlanItem]:
+        async def edit(session: AsyncSession, snapshot_id: int) -> None:
+            await repo.assign_item(session, snapshot_id, number, owner, due)
+
+        detail = {"owner": owner, "due": due.isoformat() if due else None}
+        return await self._edit_item(team, number, by, "plan.assign", edit, **detail)
+
+    async def _edit_item(
+        self,
+        team: Team,
+        number: int,
+        by: str,
+        action: str,
+        edit: Callable[[AsyncSession, int], Awaitable[None]],
+        **detail: object,
+    ) -> list[PlanItem]:
+        """Change one item of the latest plan, and leave a trace of who did what."""
         async with self.database.transaction() as session:
             snapshot = await self._latest(session, team)
             try:
-                await repo.assign_item(session, snapshot.id, number, owner, due)
+                await edit(session, snapshot.id)
             except repo.NotFound:
                 raise UserError(
                     N_("The action plan has no item {number}."), number=number
                 ) from None
-            await repo.record_audit(
-                session,
-                team.id,
-                by,
-                "plan.assign",
-                item=number,
-                owner=owner,
-                due=due.isoformat() if due else None,
-            )
+            await repo.record_audit(session, team.id, by, action, item=number, **detail)
             return await repo.plan_items(session, snapshot.id)
 
     async def answers(self, team: Team) -> tuple[Snapshot, list[repo.AnswerRecord]]:

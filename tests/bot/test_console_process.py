@@ -77,40 +77,63 @@ def test_parallel_processes_share_one_database(database_url: str) -> None:
     assert "4 responses submitted" in report and "Level 3 · Measured" in report
 
 
+class Terminal:
+    """`csmm` on a pseudo-terminal, as a person at a keyboard would run it."""
+
+    def __init__(self, database_url: str, *args: str) -> None:
+        self.pid, self.fd = pty.fork()
+        if self.pid == 0:  # the child becomes csmm on the terminal
+            os.environ.update(
+                CSMM_DATABASE_URL=database_url, TERM="xterm", LANG="en_US.UTF-8", LC_ALL=""
+            )
+            os.execvp(CSMM[0], [*CSMM, *args])
+        self.screen = b""
+
+    def wait_for(self, marker: str) -> None:
+        deadline = time.monotonic() + 60
+        while marker.encode() not in self.screen:
+            assert time.monotonic() < deadline, self.screen[-400:]
+            ready, _, _ = select.select([self.fd], [], [], 1)
+            if ready:
+                try:
+                    self.screen += os.read(self.fd, 4096)
+                except OSError:  # the child exited and closed the terminal
+                    break
+
+    def type(self, keys: str) -> None:
+        os.write(self.fd, keys.encode())
+
+    def exit_code(self) -> int:
+        _, status = os.waitpid(self.pid, 0)
+        os.close(self.fd)
+        return os.waitstatus_to_exitcode(status)
+
+
 @pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
 def test_interactive_terminal(database_url: str) -> None:
     """In a real TTY: prompt, colours, and Ctrl-D saves and says how to go on."""
-    pid, fd = pty.fork()
-    if pid == 0:  # the child becomes csmm on the terminal
-        os.environ.update(CSMM_DATABASE_URL=database_url, TERM="xterm")
-        os.execvp(CSMM[0], [*CSMM, "console", "--team", "tty", "--user", "a", "--lang", "tr"])
-    screen = b""
-
-    def wait_for(marker: bytes) -> None:
-        nonlocal screen
-        deadline = time.monotonic() + 60
-        while marker not in screen:
-            assert time.monotonic() < deadline, screen[-400:]
-            ready, _, _ = select.select([fd], [], [], 1)
-            if ready:
-                try:
-                    screen += os.read(fd, 4096)
-                except OSError:
-                    break
-
-    wait_for("› ".encode())
-    os.write(fd, b"sistematik\r")  # not valid for the role question
-    wait_for("Lütfen".encode())
-    os.write(fd, b"2\r")
-    wait_for(b"2/35")
-    os.write(fd, b"\x04")  # Ctrl-D
-    wait_for("çalıştırın".encode())
-    _, status = os.waitpid(pid, 0)
-    os.close(fd)
-    assert os.waitstatus_to_exitcode(status) == 0
-    text = screen.decode()
+    terminal = Terminal(database_url, "console", "--team", "tty", "--user", "a", "--lang", "tr")
+    terminal.wait_for("› ")
+    terminal.type("sistematik\r")  # not valid for the role question
+    terminal.wait_for("Lütfen")
+    terminal.type("2\r")
+    terminal.wait_for("2/35")
+    terminal.type("\x04")  # Ctrl-D
+    terminal.wait_for("çalıştırın")
+    assert terminal.exit_code() == 0
+    text = terminal.screen.decode()
     assert "\x1b[" in text  # coloured output on a terminal
     assert "Takım lideri" in text
+
+
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+def test_ctrl_c_in_a_terminal_saves_and_says_how_to_go_on(database_url: str) -> None:
+    terminal = Terminal(database_url, "console", "--team", "tty", "--user", "a")
+    terminal.wait_for("› ")
+    terminal.type("\x03")  # Ctrl-C at the prompt
+    terminal.wait_for("To continue, run")
+    assert terminal.exit_code() == 0
+    assert b"Traceback" not in terminal.screen and b"Aborted" not in terminal.screen
 
 
 def test_cli_speaks_the_persons_language(database_url: str, tmp_path: Path) -> None:
@@ -154,32 +177,6 @@ def test_forgotten_while_answering_gets_a_clear_message(database_url: str) -> No
     _, err = process.communicate("3\n", timeout=60)
     assert process.returncode == 1
     assert err.startswith("Error: Your answers here were deleted") and "Traceback" not in err
-
-
-@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
-def test_ctrl_c_in_a_terminal_saves_and_says_how_to_go_on(database_url: str) -> None:
-    pid, fd = pty.fork()
-    if pid == 0:
-        os.environ.update(CSMM_DATABASE_URL=database_url, LANG="en_US.UTF-8", LC_ALL="")
-        os.execvp(CSMM[0], [*CSMM, "console", "--team", "tty", "--user", "a"])
-    screen = b""
-    deadline = time.monotonic() + 60
-    sent = False
-    while b"To continue, run" not in screen:
-        assert time.monotonic() < deadline, screen[-400:]
-        if not sent and "› ".encode() in screen:
-            os.write(fd, b"\x03")  # Ctrl-C at the prompt
-            sent = True
-        ready, _, _ = select.select([fd], [], [], 1)
-        if ready:
-            try:
-                screen += os.read(fd, 4096)
-            except OSError:
-                break
-    _, status = os.waitpid(pid, 0)
-    os.close(fd)
-    assert os.waitstatus_to_exitcode(status) == 0
-    assert b"Traceback" not in screen and b"Aborted" not in screen
 
 
 def test_a_reader_that_stops_early_gets_no_error(database_url: str) -> None:
