@@ -132,6 +132,7 @@ def _run(coroutine: Coroutine[Any, Any, T]) -> T:
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="csmm-bot", prog_name="csmm")
 def cli() -> None:
     """CSMM Bot: run the Customer Service Maturity Model assessment and keep its action plan.
 
@@ -140,7 +141,7 @@ def cli() -> None:
     """
 
 
-@cli.command()
+@cli.command(short_help="Take the assessment here, typed or piped in.")
 @TEAM_OPTION
 @click.option(
     "--user", required=True, callback=_name, help="Your name; answers are saved under it."
@@ -163,7 +164,7 @@ def console(team: str, user: str, lang: str | None) -> None:
     sys.exit(code)
 
 
-@cli.command()
+@cli.command(short_help="Show the team's latest report.")
 @TEAM_OPTION
 @LANG_OPTION
 @_friendly_errors
@@ -177,12 +178,14 @@ def report(team: str, lang: str | None) -> None:
     click.echo(_run(_with_assessments(work)))
 
 
-@cli.command()
+@cli.command(short_help="Show the action plan; tick, untick or assign items.")
 @TEAM_OPTION
 @click.argument("action", required=False, type=click.Choice(["done", "undo", "assign"]))
 @click.argument("number", required=False, type=click.IntRange(1, 10_000))
 @click.option("--owner", help="With assign: who owns the item.")
-@click.option("--due", type=click.DateTime(["%Y-%m-%d"]), help="With assign: due date, YYYY-MM-DD.")
+@click.option(
+    "--due", type=click.DateTime(["%Y-%m-%d"]), metavar="YYYY-MM-DD", help="With assign: due date."
+)
 @click.option("--by", default=getpass.getuser, show_default="your login name", help="Who ticks it.")
 @LANG_OPTION
 @_friendly_errors
@@ -228,7 +231,7 @@ def plan(
     click.echo(_run(_with_assessments(work)))
 
 
-@cli.command()
+@cli.command(short_help="Export the latest snapshot's answers as CSV or JSON.")
 @TEAM_OPTION
 @click.option("--format", "fmt", type=click.Choice(["csv", "json"]), required=True)
 @click.option(
@@ -252,7 +255,7 @@ def export(team: str, fmt: str, output: Path | None, lang: str | None) -> None:
         click.echo(cli_localizer(lang)._("Wrote {path}", path=str(output)), err=True)
 
 
-@cli.command()
+@cli.command(short_help="Delete a person's answers for a team.")
 @TEAM_OPTION
 @click.option("--user", required=True, callback=_name, help="The person whose answers go.")
 @click.option("--yes", is_flag=True, help="Do not ask for confirmation.")

@@ -38,6 +38,7 @@ from sqlalchemy.ext.asyncio import (
 T = TypeVar("T")
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
 SQLITE_BUSY_TIMEOUT_MS = 10_000
+MIGRATION_LOCK = 0x43534D4D  # "CSMM": the PostgreSQL advisory lock key held while migrating
 
 
 def default_database_url() -> str:
@@ -208,6 +209,9 @@ class Database:
         config = alembic_config(self.url)
 
         def run(connection: Connection) -> None:
+            if connection.dialect.name == "postgresql":
+                # Replicas starting together migrate one at a time; the rest find it done.
+                connection.exec_driver_sql(f"SELECT pg_advisory_xact_lock({MIGRATION_LOCK})")
             config.attributes["connection"] = connection
             command.upgrade(config, "head")
 

@@ -68,14 +68,19 @@ def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return path
 
 
-@pytest.fixture(scope="session")
-def postgres_database() -> Iterator[str]:
+def require_postgres() -> str:
+    """The PostgreSQL server to test on; skips without one, except under CI where it fails."""
     if not POSTGRES_URL:
         if os.environ.get("CI"):
             pytest.fail("CSMM_TEST_POSTGRES_URL is not set: CI must test on PostgreSQL too")
         pytest.skip("PostgreSQL not configured (set CSMM_TEST_POSTGRES_URL)")
+    return POSTGRES_URL
+
+
+@pytest.fixture(scope="session")
+def postgres_database() -> Iterator[str]:
+    admin_url = require_postgres()
     name = f"csmm_test_{uuid.uuid4().hex[:10]}"
-    admin_url = POSTGRES_URL
 
     async def admin(statement: str) -> None:
         engine = create_async_engine(admin_url, isolation_level="AUTOCOMMIT")
