@@ -48,6 +48,11 @@ class Turn:
     submitted: bool = False  # the submitted answers changed: refresh the team's results
 
 
+def _number_example(loc: Localizer, question: NumberQuestion) -> str:
+    """A sample answer in the person's format: with a decimal only where decimals are allowed."""
+    return loc.number(1200 if question.integer else 87.5)
+
+
 class InvalidInput(Exception):
     """Typed input that does not answer the question; the message is already localized."""
 
@@ -212,7 +217,7 @@ class Conversation:
                 "or {skip} if you don't have it.",
                 low=loc.number(question.source.min),
                 high=loc.number(question.source.max),
-                example=loc.number(87.5 if not question.source.integer else 1200),
+                example=_number_example(loc, question.source),
                 skip=words[Command.SKIP],
             )
         else:
@@ -466,14 +471,14 @@ class Conversation:
                     loc._(
                         "Write the number like this: {example} — "
                         "decimals come after “{separator}”.",
-                        example=loc.number(87.5),
+                        example=_number_example(loc, source),
                         separator=loc.decimal_symbol,
                     )
                 ) from None
             raise InvalidInput(
                 loc._(
                     "That doesn't look like a number. Type it like this: {example}.",
-                    example=loc.number(87.5),
+                    example=_number_example(loc, source),
                 )
             ) from None
         if not source.min <= value <= source.max:
