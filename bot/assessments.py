@@ -1,7 +1,8 @@
 """The application service every channel drives: engine + storage in one unit of work per input.
 
-Each input is handled in one transaction — state loaded (row-locked on PostgreSQL), engine turn
-computed, answers and position written — and committed before the caller sends the replies.
+Each input is handled in one transaction — state loaded (row-locked on PostgreSQL, under the
+write lock on SQLite), engine turn computed, answers and position written — and committed before
+the caller sends the replies.
 """
 
 from __future__ import annotations
