@@ -86,8 +86,13 @@ class Assessments:
 
     # ------------------------------------------------------------------ answering
 
-    async def open(self, who: Participant, locale: str | None = None) -> Opened:
-        """Start or resume the person's response in the team's open snapshot."""
+    async def open(
+        self, who: Participant, locale: str | None = None, fallback_locale: str | None = None
+    ) -> Opened:
+        """Start or resume the person's response in the team's open snapshot.
+
+        The language is ``locale`` when asked for, else the person's own, else
+        ``fallback_locale`` (what the platform says about them), else the team's."""
         async with self.database.transaction() as session:
             team = await repo.get_or_create_team(
                 session,
@@ -103,7 +108,7 @@ class Assessments:
             snapshot = await repo.open_snapshot(
                 session, team.id, self.questionnaire.id, self.questionnaire.version
             )
-            chosen = normalize_locale(locale or person.locale or team.locale)
+            chosen = normalize_locale(locale or person.locale or fallback_locale or team.locale)
             response_id, created = await repo.get_or_create_response(
                 session, snapshot.id, person.id, chosen, self.sequence.questions[0].id
             )

@@ -17,7 +17,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from bot.assessments import Assessments, UserError
 from bot.console.render import render_report
-from bot.console.session import PLATFORM, run_console
+from bot.console.session import PLATFORM, environment_locale, run_console
 from bot.exports import write_answers
 from bot.i18n import localizers
 from bot.settings import Settings
@@ -47,8 +47,7 @@ TEAM_OPTION = click.option("--team", required=True, callback=_name, help="The te
 
 def cli_localizer(lang: str | None = None) -> Localizer:
     """--lang when given, else the language of the environment (LC_ALL, LC_MESSAGES, LANG)."""
-    env = os.environ.get("LC_ALL") or os.environ.get("LC_MESSAGES") or os.environ.get("LANG")
-    return localizers()[lang or normalize_locale(env)]
+    return localizers()[lang or normalize_locale(environment_locale())]
 
 
 class CliError(click.ClickException):

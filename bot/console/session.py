@@ -36,6 +36,11 @@ def _program() -> str:
     return shlex.quote(os.path.relpath(installed)) if installed.exists() else "csmm"
 
 
+def environment_locale() -> str | None:
+    """The terminal's language (LC_ALL, LC_MESSAGES, LANG), when it names one."""
+    return os.environ.get("LC_ALL") or os.environ.get("LC_MESSAGES") or os.environ.get("LANG")
+
+
 def participant(team: str, user: str) -> Participant:
     return Participant(PLATFORM, team, team, user, user)
 
@@ -74,7 +79,7 @@ def run_console(
 ) -> int:
     stdin = _tolerant(stdin)
     interactive = stdin.isatty()
-    opened = runner.run(assessments.open(participant(team, user), locale))
+    opened = runner.run(assessments.open(participant(team, user), locale, environment_locale()))
     response_id = opened.response_id
     state = opened.turn.state
     for reply in opened.turn.replies:

@@ -220,3 +220,20 @@ def test_help_is_clear() -> None:
         [*CSMM, "console", "--help"], capture_output=True, text=True, check=True
     )
     assert "--team" in console.stdout and "--lang" in console.stdout
+
+
+def test_a_new_person_starts_in_the_terminals_language(database_url: str) -> None:
+    env = {**os.environ, "CSMM_DATABASE_URL": database_url, "LANG": "tr_TR.UTF-8", "LC_ALL": ""}
+    done = subprocess.run(
+        [*CSMM, "console", "--team", "t", "--user", "a"],
+        input="2\n",
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=120,
+        check=False,
+    )
+    assert "Takım lideri" in done.stdout
+    # Their choice sticks: the next run in an English terminal still speaks Turkish.
+    again = csmm(database_url, "console", "--team", "t", "--user", "a", stdin="")
+    assert "Kanallar" in again.stdout
