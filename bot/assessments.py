@@ -169,8 +169,8 @@ class Assessments:
             )
         return teams[0]
 
-    async def _latest(self, session: AsyncSession, team: Team) -> Snapshot:
-        snapshot = await repo.latest_snapshot(session, team.id)
+    async def _latest(self, session: AsyncSession, team: Team, *, lock: bool = False) -> Snapshot:
+        snapshot = await repo.latest_snapshot(session, team.id, for_update=lock)
         if snapshot is None:
             raise UserError(N_("Team “{name}” has no assessment yet."), name=team.name)
         return snapshot
@@ -193,7 +193,7 @@ class Assessments:
 
     async def report(self, team: Team, locale: str | None = None) -> TeamReport:
         async with self.database.transaction() as session:
-            snapshot = await self._latest(session, team)
+            snapshot = await self._latest(session, team, lock=True)
             result = await self._result(session, snapshot, team)
             plan = await self._refreshed_plan(session, snapshot, result)
             counts = await repo.response_counts(session, snapshot.id)
@@ -213,7 +213,7 @@ class Assessments:
 
     async def plan(self, team: Team) -> list[PlanItem]:
         async with self.database.transaction() as session:
-            snapshot = await self._latest(session, team)
+            snapshot = await self._latest(session, team, lock=True)
             result = await self._result(session, snapshot, team)
             return await self._refreshed_plan(session, snapshot, result)
 
@@ -244,7 +244,7 @@ class Assessments:
     ) -> list[PlanItem]:
         """Change one item of the latest plan, and leave a trace of who did what."""
         async with self.database.transaction() as session:
-            snapshot = await self._latest(session, team)
+            snapshot = await self._latest(session, team, lock=True)
             try:
                 await edit(session, snapshot.id)
             except repo.NotFound:

@@ -24,7 +24,7 @@ from bot.settings import Settings
 from conversations.i18n import SUPPORTED_LOCALES, Localizer, normalize_locale
 from conversations.questionnaire import QuestionnaireError, load_questionnaire
 from conversations.report import plan_line
-from storage.database import Database, SchemaError
+from storage.database import Database, SchemaError, UnsupportedDatabase
 
 P = ParamSpec("P")
 T = TypeVar("T")
@@ -89,6 +89,14 @@ def _friendly_errors(func: Callable[P, T]) -> Callable[P, T]:
             raise CliError(loc, exc.localized(loc)) from None
         except SchemaError as exc:
             raise CliError(loc, _schema_message(loc, exc)) from None
+        except UnsupportedDatabase:
+            raise CliError(
+                loc,
+                loc._(
+                    "An in-memory SQLite database would lose every answer when the process "
+                    "ends; point CSMM_DATABASE_URL at a file."
+                ),
+            ) from None
         except QuestionnaireError as exc:  # for whoever edits the file: names file, entry, problem
             raise CliError(loc, str(exc)) from None
         except SQLAlchemyError as exc:
@@ -267,7 +275,9 @@ def forget(team: str, user: str, yes: bool, lang: str | None) -> None:
     the team's history keeps its shape without anything that points to the person.
     """
     loc = cli_localizer(lang)
-    if not yes and sys.stdin.isatty():
+    if not yes and not (sys.stdin and sys.stdin.isatty()):
+        raise CliError(loc, loc._("Nothing was deleted: add --yes to confirm without a prompt."))
+    if not yes:
         question = loc._("Delete the answers “{person}” gave for “{team}”?", person=user, team=team)
         if not click.confirm(question):
             click.echo(loc._("Nothing was deleted."))

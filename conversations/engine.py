@@ -536,11 +536,11 @@ class Conversation:
     def _why(self, loc: Localizer, question: Question) -> str:
         skip = CommandWords.word(loc, Command.SKIP)
         if question.kind is QuestionKind.ROLE:
+            # No number here: each team sets its own anonymity threshold.
             return loc._(
                 "Your role lets the report compare how frontline staff and managers see things. "
-                "Those comparisons appear only when every group has at least {count} people, "
-                "so nobody can be singled out. Type {skip} if you'd rather not say.",
-                count=self.questionnaire.anonymity_threshold,
+                "Those comparisons appear only when every group is big enough that nobody can "
+                "be singled out. Type {skip} if you'd rather not say.",
                 skip=skip,
             )
         if question.kind is QuestionKind.NUMBER:

@@ -27,7 +27,7 @@ from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import create_engine, event, inspect
-from sqlalchemy.engine import AdaptedConnection, Connection, Engine, make_url
+from sqlalchemy.engine import Connection, Engine, make_url
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
     AsyncSession,
@@ -93,18 +93,22 @@ def _sqlite_begin(connection: Connection) -> None:
     """Writers take SQLite's write lock at BEGIN, before their first read, so a read-then-write
     unit of work in one process can never interleave with another process's writes."""
     statement = "BEGIN" if connection.get_execution_options().get(READ_ONLY) else "BEGIN IMMEDIATE"
-    dbapi_connection = connection.connection.dbapi_connection
-    if isinstance(dbapi_connection, AdaptedConnection):
-        # aiosqlite: straight to the driver, one thread hop instead of exec_driver_sql's three.
-        dbapi_connection.run_async(lambda driver: driver.execute(statement))
-    else:
-        connection.exec_driver_sql(statement)
+    connection.exec_driver_sql(statement)
+
+
+class UnsupportedDatabase(Exception):
+    """A database URL CSMM Bot can't keep answers in."""
 
 
 def _sqlite_file(url: str) -> Path | None:
     parsed = make_url(url)
-    if parsed.get_backend_name() != "sqlite" or parsed.database in (None, "", ":memory:"):
+    if parsed.get_backend_name() != "sqlite" or parsed.query.get("uri"):
         return None
+    if parsed.database in (None, "", ":memory:"):
+        raise UnsupportedDatabase(
+            "An in-memory SQLite database would lose every answer when the process ends; "
+            "point CSMM_DATABASE_URL at a file."
+        )
     return Path(parsed.database).expanduser()
 
 
@@ -129,6 +133,9 @@ class Database:
         else:
             if (path := _sqlite_file(url)) is not None:
                 path.parent.mkdir(parents=True, exist_ok=True)
+                # SQLite opens paths literally: "~" must be expanded here, once, for everyone.
+                url = make_url(url).set(database=str(path)).render_as_string(hide_password=False)
+                self.url = url
             # Every unit of work ends its own transaction (commit, or rollback on error), so the
             # pool's rollback on check-in would be a wasted round trip to the driver.
             self.engine = create_async_engine(url, echo=echo, pool_reset_on_return=None)
@@ -184,10 +191,14 @@ class Database:
             yield session
 
     async def dispose(self) -> None:
-        if (writer := self._sqlite_writer) is not None:
-            await asyncio.get_running_loop().run_in_executor(writer.thread, writer.engine.dispose)
-            writer.thread.shutdown(wait=True)
-        await self.engine.dispose()
+        writer, self._sqlite_writer = self._sqlite_writer, None  # a second call has nothing to do
+        try:
+            if writer is not None:
+                loop = asyncio.get_running_loop()
+                await loop.run_in_executor(writer.thread, writer.engine.dispose)
+                writer.thread.shutdown(wait=True)
+        finally:
+            await self.engine.dispose()
 
     # ------------------------------------------------------------------ schema
 
@@ -224,7 +235,7 @@ class Database:
         head = self._head()
         if revision == head:
             return
-        if create_if_empty and (empty or revision is None):
+        if create_if_empty and empty:
             # Several first runs may race here; the upgrade takes the write lock, and the ones
             # that come second find the schema in place and change nothing.
             await self.upgrade()

@@ -112,19 +112,26 @@ async def find_person(session: AsyncSession, platform: str, external_id: str) ->
 # ---------------------------------------------------------------------- snapshots
 
 
-async def latest_snapshot(session: AsyncSession, team_id: int) -> Snapshot | None:
-    return await session.scalar(
+async def latest_snapshot(
+    session: AsyncSession, team_id: int, *, for_update: bool = False
+) -> Snapshot | None:
+    """The team's newest snapshot; ``for_update`` locks it (on PostgreSQL) for the rest of the
+    transaction, so plan syncs and ticks on it happen one at a time."""
+    query = (
         select(Snapshot)
         .where(Snapshot.team_id == team_id)
         .order_by(Snapshot.number.desc())
         .limit(1)
     )
+    return await session.scalar(query.with_for_update() if for_update else query)
 
 
 async def open_snapshot(
     session: AsyncSession, team_id: int, questionnaire_id: str, version: str
 ) -> Snapshot:
     """The team's open snapshot; the next one is opened when there is none."""
+    # Lock the team so two people arriving together can't both open snapshot number n + 1.
+    await session.execute(select(Team.id).where(Team.id == team_id).with_for_update())
     latest = await latest_snapshot(session, team_id)
     if latest is not None and latest.status == "open":
         return latest
@@ -383,8 +390,7 @@ async def sync_plan(
     """Make the stored plan match ``planned``: new items are added, kept items keep their state,
     and items no longer called for are dropped — unless someone ticked them or gave them an
     owner or a due date, which is work nobody should lose."""
-    # Serialises concurrent syncs of one plan on PostgreSQL (SQLite writers are serial anyway).
-    await session.execute(select(Snapshot.id).where(Snapshot.id == snapshot_id).with_for_update())
+    # The caller holds the snapshot's lock (see latest_snapshot), so syncs and ticks are serial.
     existing = {
         item.key: item
         for item in await session.scalars(
@@ -523,6 +529,8 @@ async def forget_person(session: AsyncSession, person_id: int, team_id: int) -> 
             select(Response.id, Snapshot.status)
             .join(Snapshot, Snapshot.id == Response.snapshot_id)
             .where(Response.person_id == person_id, Snapshot.team_id == team_id)
+            # Same order as answering (response row, then its answers): no deadlock between them.
+            .with_for_update(of=Response)
         )
     ).all()
     open_ids = [rid for rid, status in responses if status == "open"]
@@ -552,6 +560,23 @@ async def forget_person(session: AsyncSession, person_id: int, team_id: int) -> 
         await session.execute(
             update(Response).where(Response.id.in_(closed_ids)).values(person_id=None)
         )
+    # Their name goes from the team's checklist and audit trail too.
+    name = await session.scalar(select(Person.display_name).where(Person.id == person_id))
+    team_snapshots = select(Snapshot.id).where(Snapshot.team_id == team_id)
+    unsynced = {"synchronize_session": False}  # no ORM objects of these rows are loaded here
+    for column in (ActionItem.done_by, ActionItem.owner):
+        await session.execute(
+            update(ActionItem)
+            .where(ActionItem.snapshot_id.in_(team_snapshots), column == name)
+            .values({column: None})
+            .execution_options(**unsynced)
+        )
+    await session.execute(
+        update(AuditEvent)
+        .where(AuditEvent.team_id == team_id, AuditEvent.actor == name)
+        .values(actor="(forgotten)")
+        .execution_options(**unsynced)
+    )
     remaining = await session.scalar(
         select(func.count()).select_from(Response).where(Response.person_id == person_id)
     )

@@ -1,8 +1,9 @@
 """The terminal channel: one person answering in a terminal, or from a file/pipe of lines.
 
 Lines are read on the main thread between units of work (run on an ``asyncio.Runner``), so
-Ctrl-C and Ctrl-D stop cleanly at any point: a unit of work in flight rolls back, everything
-already confirmed stays saved, and the person is told how to go on.
+Ctrl-C and Ctrl-D stop cleanly at any point: everything already confirmed stays saved, and the
+person is told how to go on. A unit of work in flight is atomic: it is stored whole or not at
+all (an answer whose confirmation never appeared may still have been stored).
 """
 
 from __future__ import annotations
@@ -77,9 +78,12 @@ def run_console(
     stdin: TextIO = sys.stdin,
     echo: Callable[[str], None] = click.echo,
 ) -> int:
-    stdin = _tolerant(stdin)
+    stdin = _tolerant(stdin if stdin is not None else io.StringIO())  # closed stdin: no input
     interactive = stdin.isatty()
-    opened = runner.run(assessments.open(participant(team, user), locale, environment_locale()))
+    try:
+        opened = runner.run(assessments.open(participant(team, user), locale, environment_locale()))
+    except KeyboardInterrupt:
+        return 0  # stopped before anything was asked: nothing to save, nothing to say
     response_id = opened.response_id
     state = opened.turn.state
     for reply in opened.turn.replies:
@@ -105,8 +109,11 @@ def run_console(
         for reply in turn.replies:
             echo(render_reply(reply))
         if any(isinstance(r, Submitted) for r in turn.replies):
-            found = runner.run(assessments.find_team(team))
-            echo(render_report(runner.run(assessments.report(found, state.locale)).view))
+            try:
+                found = runner.run(assessments.find_team(team))
+                echo(render_report(runner.run(assessments.report(found, state.locale)).view))
+            except KeyboardInterrupt:
+                return 0  # submitted already; `csmm report` shows the report any time
             if interactive:
                 return 0
         if any(isinstance(r, Paused) for r in turn.replies):

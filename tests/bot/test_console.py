@@ -237,3 +237,22 @@ def test_a_new_person_starts_in_the_terminals_language(database_url: str) -> Non
     # Their choice sticks: the next run in an English terminal still speaks Turkish.
     again = csmm(database_url, "console", "--team", "t", "--user", "a", stdin="")
     assert "Kanallar" in again.stdout
+
+
+def test_in_memory_database_is_one_clear_line() -> None:
+    done = csmm("sqlite+aiosqlite:///:memory:", "console", "--team", "t", "--user", "a")
+    assert done.returncode == 1
+    assert (
+        done.stderr.startswith("Error: An in-memory SQLite database")
+        and done.stderr.count("\n") == 1
+    )
+
+
+def test_forget_without_a_terminal_needs_yes(database_url: str) -> None:
+    take(database_url, "t", "a", lines(*["3"] * 40, "submit"))
+    csmm(database_url, "plan", "--team", "t", "assign", "1", "--owner", "a")
+    refused = csmm(database_url, "forget", "--team", "t", "--user", "a", stdin="n\n")
+    assert refused.returncode == 1 and "--yes" in refused.stderr
+    assert len(json.loads(csmm(database_url, "export", "--team", "t", "--format", "json").stdout))
+    assert csmm(database_url, "forget", "--team", "t", "--user", "a", "--yes").returncode == 0
+    assert "owner: a" not in csmm(database_url, "plan", "--team", "t").stdout

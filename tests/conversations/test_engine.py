@@ -380,7 +380,7 @@ def test_why_is_specific_to_the_kind_of_question(conversation: Conversation) -> 
     assert len(set(explanations.values())) == 4
     assert "Systematic" in explanations[first_practice(conversation)]
     assert "Systematic" not in explanations["role"]
-    assert "3 people" in explanations["role"]
+    assert "singled out" in explanations["role"]
 
 
 def test_number_in_the_other_locales_format_gets_a_precise_hint(

@@ -12,7 +12,7 @@ from sqlalchemy import text
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import create_async_engine
 
-from storage.database import Database
+from storage.database import Database, SchemaError, UnsupportedDatabase
 from tests.conftest import require_postgres
 
 
@@ -42,3 +42,35 @@ async def test_first_runs_racing_on_an_empty_database(empty_database_url: str) -
     finally:
         for database in databases:
             await database.dispose()
+
+
+async def test_a_foreign_database_is_not_migrated_into(tmp_path: Path) -> None:
+    import sqlite3
+
+    path = tmp_path / "invoices.db"
+    with sqlite3.connect(path) as connection:
+        connection.execute("CREATE TABLE invoices (id INTEGER PRIMARY KEY)")
+    database = Database(f"sqlite+aiosqlite:///{path}")
+    with pytest.raises(SchemaError, match="no CSMM schema yet"):
+        await database.check_schema(create_if_empty=True)
+    await database.dispose()
+    with sqlite3.connect(path) as connection:
+        tables = {row[0] for row in connection.execute("SELECT name FROM sqlite_master")}
+    assert tables == {"invoices"}
+
+
+async def test_home_relative_paths_and_double_dispose(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("HOME", str(tmp_path))
+    database = Database("sqlite+aiosqlite:///~/data/csmm.db")
+    await database.check_schema(create_if_empty=True)
+    assert (tmp_path / "data" / "csmm.db").exists()
+    await database.dispose()
+    await database.dispose()  # a second call is harmless
+
+
+@pytest.mark.parametrize("url", ["sqlite+aiosqlite:///:memory:", "sqlite+aiosqlite://"])
+def test_in_memory_sqlite_is_refused(url: str) -> None:
+    with pytest.raises(UnsupportedDatabase, match="CSMM_DATABASE_URL"):
+        Database(url)
