@@ -9,7 +9,7 @@ import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cache
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import bindparam, delete, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
@@ -50,6 +50,31 @@ def _insert(session: AsyncSession, table: Any) -> Any:
 # ---------------------------------------------------------------------- teams and people
 
 
+_Identified = TypeVar("_Identified", Team, Person)
+
+
+async def _get_or_insert(
+    session: AsyncSession,
+    model: type[_Identified],
+    platform: str,
+    external_id: str,
+    **values: Any,
+) -> _Identified:
+    """The row for (platform, external id), inserted with ``values`` when there is none; safe
+    when two first messages from the same team or person arrive at once."""
+    statement = _insert(session, model).values(
+        platform=platform, external_id=external_id, created_at=utcnow(), **values
+    )
+    await session.execute(
+        statement.on_conflict_do_nothing(index_elements=["platform", "external_id"])
+    )
+    row = await session.scalar(
+        select(model).where(model.platform == platform, model.external_id == external_id)
+    )
+    assert row is not None
+    return row
+
+
 async def get_or_create_team(
     session: AsyncSession,
     platform: str,
@@ -58,23 +83,16 @@ async def get_or_create_team(
     locale: str = "en",
     anonymity_threshold: int = 3,
 ) -> Team:
-    statement = _insert(session, Team).values(
-        platform=platform,
-        external_id=external_id,
+    return await _get_or_insert(
+        session,
+        Team,
+        platform,
+        external_id,
         name=name,
         locale=locale,
         timezone="UTC",
         anonymity_threshold=anonymity_threshold,
-        created_at=utcnow(),
     )
-    await session.execute(
-        statement.on_conflict_do_nothing(index_elements=["platform", "external_id"])
-    )
-    team = await session.scalar(
-        select(Team).where(Team.platform == platform, Team.external_id == external_id)
-    )
-    assert team is not None
-    return team
 
 
 async def teams_named(session: AsyncSession, name: str) -> Sequence[Team]:
@@ -88,19 +106,9 @@ async def get_or_create_person(
     display_name: str,
     locale: str | None = None,
 ) -> Person:
-    statement = _insert(session, Person).values(
-        platform=platform,
-        external_id=external_id,
-        display_name=display_name,
-        locale=locale,
-        created_at=utcnow(),
+    return await _get_or_insert(
+        session, Person, platform, external_id, display_name=display_name, locale=locale
     )
-    await session.execute(
-        statement.on_conflict_do_nothing(index_elements=["platform", "external_id"])
-    )
-    person = await find_person(session, platform, external_id)
-    assert person is not None
-    return person
 
 
 async def find_person(session: AsyncSession, platform: str, external_id: str) -> Person | None:

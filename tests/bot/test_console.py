@@ -18,9 +18,14 @@ from conversations.questions import QuestionSequence
 CSMM = [sys.executable, "-m", "bot"]
 
 
+def cli_env(database_url: str, lang: str = "en_US.UTF-8") -> dict[str, str]:
+    """The environment `csmm` runs in: this test's database, and a pinned language (English
+    unless a test says otherwise), whatever the developer's own locale is."""
+    return {**os.environ, "CSMM_DATABASE_URL": database_url, "LANG": lang, "LC_ALL": ""}
+
+
 def csmm(database_url: str, *args: str, stdin: str = "") -> subprocess.CompletedProcess[str]:
-    # Pinned to English unless --lang says otherwise, whatever the developer's own locale is.
-    env = {**os.environ, "CSMM_DATABASE_URL": database_url, "LANG": "en_US.UTF-8", "LC_ALL": ""}
+    env = cli_env(database_url)
     return subprocess.run(
         [*CSMM, *args],
         input=stdin,
@@ -223,7 +228,7 @@ def test_help_is_clear() -> None:
 
 
 def test_a_new_person_starts_in_the_terminals_language(database_url: str) -> None:
-    env = {**os.environ, "CSMM_DATABASE_URL": database_url, "LANG": "tr_TR.UTF-8", "LC_ALL": ""}
+    env = cli_env(database_url, "tr_TR.UTF-8")
     done = subprocess.run(
         [*CSMM, "console", "--team", "t", "--user", "a"],
         input="2\n",

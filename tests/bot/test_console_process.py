@@ -13,11 +13,11 @@ from pathlib import Path
 
 import pytest
 
-from tests.bot.test_console import CSMM, csmm, lines, take
+from tests.bot.test_console import CSMM, cli_env, csmm, lines, take
 
 
 def spawn(database_url: str, *args: str) -> subprocess.Popen[str]:
-    env = {**os.environ, "CSMM_DATABASE_URL": database_url}
+    env = cli_env(database_url)
     return subprocess.Popen(
         [*CSMM, *args],
         stdin=subprocess.PIPE,
@@ -145,7 +145,7 @@ def test_cli_speaks_the_persons_language(database_url: str, tmp_path: Path) -> N
         capture_output=True,
         text=True,
         check=False,
-        env={**os.environ, "CSMM_DATABASE_URL": database_url, "LANG": "tr_TR.UTF-8", "LC_ALL": ""},
+        env=cli_env(database_url, "tr_TR.UTF-8"),
     )
     assert env_turkish.stderr.startswith("Hata: ")
     english = csmm(database_url, "report", "--team", "nobody", "--lang", "en")
@@ -153,7 +153,7 @@ def test_cli_speaks_the_persons_language(database_url: str, tmp_path: Path) -> N
 
 
 def test_invalid_utf8_input_is_answered_not_crashed(database_url: str) -> None:
-    env = {**os.environ, "CSMM_DATABASE_URL": database_url, "LANG": "en_US.UTF-8", "LC_ALL": ""}
+    env = cli_env(database_url)
     done = subprocess.run(
         [*CSMM, "console", "--team", "t", "--user", "a"],
         input=b"\xff\xfe\n\x00\n2\n",
@@ -180,7 +180,7 @@ def test_forgotten_while_answering_gets_a_clear_message(database_url: str) -> No
 
 
 def test_a_reader_that_stops_early_gets_no_error(database_url: str) -> None:
-    env = {**os.environ, "CSMM_DATABASE_URL": database_url}
+    env = cli_env(database_url)
     pipeline = subprocess.run(
         f"(yes 2 | head -n 40) | {' '.join(CSMM)} console --team t --user a | head -n 3",
         shell=True,
