@@ -16,6 +16,8 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import os
+import sqlite3
+import time
 from collections.abc import AsyncIterator, Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -82,11 +84,30 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     # Take transaction control from the driver: _sqlite_begin emits our own BEGIN.
     dbapi_connection.isolation_level = None
     cursor = dbapi_connection.cursor()
-    cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+    cursor.execute("PRAGMA journal_mode=WAL")  # a no-op once _ensure_wal switched the file
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.close()
+
+
+def _ensure_wal(path: Path) -> None:
+    """Switch the file to WAL once, before any pooled connection opens it.
+
+    WAL is a property of the file. The switch needs an exclusive lock, and SQLite may refuse it
+    at once ("database is locked") rather than wait, when another process is opening the same
+    new file at the same moment; so it is retried here, briefly, instead of failing a person's
+    first answer."""
+    with contextlib.closing(sqlite3.connect(path, timeout=SQLITE_BUSY_TIMEOUT_MS / 1000)) as db:
+        for _ in range(100):
+            try:
+                db.execute("PRAGMA journal_mode=WAL")
+                return
+            except sqlite3.OperationalError as exc:
+                if "locked" not in str(exc):
+                    raise
+                time.sleep(0.05)
+        db.execute("PRAGMA journal_mode=WAL")  # still locked after 5 s: let the error show
 
 
 def _sqlite_begin(connection: Connection) -> None:
@@ -133,6 +154,7 @@ class Database:
         else:
             if (path := _sqlite_file(url)) is not None:
                 path.parent.mkdir(parents=True, exist_ok=True)
+                _ensure_wal(path)
                 # SQLite opens paths literally: "~" must be expanded here, once, for everyone.
                 url = make_url(url).set(database=str(path)).render_as_string(hide_password=False)
                 self.url = url

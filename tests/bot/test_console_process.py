@@ -192,3 +192,14 @@ def test_a_reader_that_stops_early_gets_no_error(database_url: str) -> None:
     )
     assert pipeline.stderr == ""
     assert len(pipeline.stdout.splitlines()) == 3
+
+
+def test_first_runs_in_parallel_on_a_new_file(tmp_path: Path) -> None:
+    url = f"sqlite+aiosqlite:///{tmp_path / 'new.db'}"
+    processes = [spawn(url, "console", "--team", "t", "--user", f"p{i}") for i in range(5)]
+    for process in processes:
+        out, err = process.communicate("2\n", timeout=120)
+        assert process.returncode == 0, err
+        assert "✓" in out
+    rows = json.loads(csmm(url, "export", "--team", "t", "--format", "json").stdout)
+    assert len(rows) == 5
