@@ -42,9 +42,13 @@ def _dialect(connection: Connection | AsyncSession) -> str:
     return connection.dialect.name
 
 
-def _insert(session: AsyncSession, table: Any) -> Any:
-    dialect = session.get_bind().dialect.name
+def _dialect_insert(dialect: str, table: Any) -> Any:
+    """INSERT with the dialect's ON CONFLICT support (both PostgreSQL and SQLite have it)."""
     return (postgresql.insert if dialect == "postgresql" else sqlite.insert)(table)
+
+
+def _insert(session: AsyncSession, table: Any) -> Any:
+    return _dialect_insert(_dialect(session), table)
 
 
 # ---------------------------------------------------------------------- teams and people
@@ -190,15 +194,19 @@ async def get_or_create_response(
     return existing, False
 
 
+_STATES = {state.value: state for state in AnswerState}
+
+
+def _answer(
+    question_id: str, state: str, adoption: int | None, number: float | None, text: str | None
+) -> Answer:
+    """An answer from its stored columns; the column that holds a value says its kind."""
+    value = adoption if adoption is not None else number if number is not None else text
+    return Answer(question_id, _STATES[state], value)
+
+
 def _answer_from_row(row: Any) -> Answer:
-    value: int | float | str | None
-    if row.adoption is not None:
-        value = int(row.adoption)
-    elif row.number is not None:
-        value = float(row.number)
-    else:
-        value = row.text
-    return Answer(row.question_id, AnswerState(row.state), value)
+    return _answer(row.question_id, row.state, row.adoption, row.number, row.text)
 
 
 # The answering hot path runs Core statements built once on the tables (not ORM entities): the
@@ -230,7 +238,7 @@ _ANSWER_COLUMNS = ("state", "adoption", "number", "text", "answered_at")
 
 @cache
 def _upsert_answer(dialect: str) -> Any:
-    statement = (postgresql.insert if dialect == "postgresql" else sqlite.insert)(_answers)
+    statement = _dialect_insert(dialect, _answers)
     return statement.on_conflict_do_update(
         index_elements=["response_id", "question_id"],
         set_={name: statement.excluded[name] for name in _ANSWER_COLUMNS},
@@ -255,9 +263,6 @@ _MARK_SUBMITTED = (
 )
 
 
-_STATES = {state.value: state for state in AnswerState}
-
-
 def load_state(
     connection: Connection, response_id: int, *, for_update: bool = True
 ) -> ResponseState:
@@ -273,8 +278,7 @@ def load_state(
     for *_, question_id, state, adoption, number, text in rows:
         if question_id is None:
             continue
-        value = adoption if adoption is not None else number if number is not None else text
-        answers[question_id] = Answer(question_id, _STATES[state], value)
+        answers[question_id] = _answer(question_id, state, adoption, number, text)
     return ResponseState(
         locale=locale,
         position=position,
