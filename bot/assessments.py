@@ -14,12 +14,18 @@ from dataclasses import dataclass
 from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.reports.exports import SnapshotExport
 from conversations.action_plan import PlanItem, build_plan
 from conversations.engine import Conversation, Turn
+from conversations.history import (
+    SnapshotScore,
+    change_since_previous,
+    plan_outcome,
+)
 from conversations.i18n import N_, Localizer, normalize_locale
 from conversations.questionnaire import Questionnaire
 from conversations.questions import QuestionSequence
-from conversations.report import ReportView, SnapshotInfo, build_report
+from conversations.report import ChangeNote, ReportView, SnapshotInfo, build_report
 from conversations.scoring import Result, score
 from conversations.state import ResponseState, ResponseStatus
 from storage import repository as repo
@@ -63,6 +69,18 @@ class TeamReport:
     view: ReportView
     result: Result
     snapshot_number: int
+    history: tuple[SnapshotScore, ...]
+    locale: str
+
+
+@dataclass(frozen=True)
+class TeamPlan:
+    """The plan the team works on: the latest snapshot's, or — while the latest has no results
+    yet — the one before it."""
+
+    items: list[PlanItem]
+    snapshot_number: int | None
+    latest_number: int | None
 
 
 class Assessments:
@@ -181,6 +199,23 @@ class Assessments:
         )
         return score(self.questionnaire, respondents, team.anonymity_threshold)
 
+    async def _history(self, session: AsyncSession, team: Team) -> list[SnapshotScore]:
+        history = []
+        for snapshot in await repo.team_snapshots(session, team.id):
+            counts = await repo.response_counts(session, snapshot.id)
+            history.append(
+                SnapshotScore(
+                    number=snapshot.number,
+                    opened_on=snapshot.opened_at.date(),
+                    closed_on=snapshot.closed_at.date() if snapshot.closed_at else None,
+                    questionnaire_version=snapshot.questionnaire_version,
+                    submitted=counts.submitted,
+                    in_progress=counts.in_progress,
+                    result=await self._result(session, snapshot, team),
+                )
+            )
+        return history
+
     async def _refreshed_plan(
         self, session: AsyncSession, snapshot: Snapshot, result: Result
     ) -> list[PlanItem]:
@@ -191,33 +226,102 @@ class Assessments:
             await repo.sync_plan(session, snapshot.id, planned)
         return await repo.plan_items(session, snapshot.id)
 
+    async def _current_plan(self, session: AsyncSession, team: Team) -> TeamPlan:
+        """The latest snapshot's plan, refreshed; while that snapshot has no results yet, the
+        team keeps working on the plan of the one before."""
+        snapshots = await repo.team_snapshots(session, team.id)
+        if not snapshots:
+            return TeamPlan([], None, None)
+        latest = await self._latest(session, team, lock=True)
+        items = await self._refreshed_plan(
+            session, latest, await self._result(session, latest, team)
+        )
+        if items:
+            return TeamPlan(items, latest.number, latest.number)
+        for earlier in reversed(snapshots[:-1]):
+            items = await repo.plan_items(session, earlier.id)
+            if items:
+                return TeamPlan(items, earlier.number, latest.number)
+        return TeamPlan([], latest.number, latest.number)
+
     async def report(self, team: Team, locale: str | None = None) -> TeamReport:
+        """The latest snapshot's report, with the change since the previous one. A team with
+        no snapshot at all gets an empty report rather than an error."""
+        loc = self.localizer(locale or team.locale)
         async with self.database.transaction() as session:
-            snapshot = await self._latest(session, team, lock=True)
-            result = await self._result(session, snapshot, team)
-            plan = await self._refreshed_plan(session, snapshot, result)
-            counts = await repo.response_counts(session, snapshot.id)
+            plan = await self._current_plan(session, team)
+            history = await self._history(session, team)
+            change = change_since_previous(history)
+            outcome = None
+            notes: list[ChangeNote] = []
+            if change is not None:
+                snapshots = {s.number: s for s in await repo.team_snapshots(session, team.id)}
+                previous_items = await repo.plan_items(
+                    session, snapshots[change.previous.number].id
+                )
+                outcome = plan_outcome(self.questionnaire, change.previous.number, previous_items)
+                notes = await repo.change_notes(session, snapshots[change.current.number].id)
+        latest = history[-1] if history else None
         info = SnapshotInfo(
             team=team.name,
-            number=snapshot.number,
-            opened_on=snapshot.opened_at.date(),
-            questionnaire_version=snapshot.questionnaire_version,
-            submitted=counts.submitted,
-            in_progress=counts.in_progress,
-            closed=snapshot.status != "open",
+            number=latest.number if latest else 0,
+            opened_on=latest.opened_on if latest else team.created_at.date(),
+            questionnaire_version=(
+                latest.questionnaire_version if latest else self.questionnaire.version
+            ),
+            submitted=latest.submitted if latest else 0,
+            in_progress=latest.in_progress if latest else 0,
+            closed=latest is not None and latest.closed_on is not None,
         )
+        result = latest.result if latest else score(self.questionnaire, ())
         view = build_report(
-            self.questionnaire, result, plan, info, self.localizer(locale or team.locale)
+            self.questionnaire,
+            result,
+            plan.items,
+            info,
+            loc,
+            history=history,
+            change=change,
+            previous_plan=outcome,
+            notes=notes,
         )
-        return TeamReport(view, result, snapshot.number)
+        return TeamReport(view, result, info.number, tuple(history), loc.locale)
 
-    async def plan(self, team: Team) -> list[PlanItem]:
+    async def history(self, team: Team) -> list[SnapshotScore]:
+        async with self.database.reading() as session:
+            return await self._history(session, team)
+
+    async def new_snapshot(self, team: Team, by: str) -> int:
+        """Close the team's open snapshot (its plan as it stands) and open the next one;
+        returns the new snapshot's number."""
         async with self.database.transaction() as session:
-            snapshot = await self._latest(session, team, lock=True)
-            result = await self._result(session, snapshot, team)
-            return await self._refreshed_plan(session, snapshot, result)
+            await repo.lock_team(session, team.id)
+            latest = await repo.latest_snapshot(session, team.id, for_update=True)
+            if latest is not None and latest.status == "open":
+                counts = await repo.response_counts(session, latest.id)
+                if not counts.submitted:
+                    raise UserError(
+                        N_(
+                            "Snapshot {number} is still open and nobody has submitted answers "
+                            "yet, so there is nothing to close. Answer it first."
+                        ),
+                        number=latest.number,
+                    )
+                await self._refreshed_plan(
+                    session, latest, await self._result(session, latest, team)
+                )
+                await repo.close_snapshot(session, latest)
+            snapshot = await repo.open_snapshot(
+                session, team.id, self.questionnaire.id, self.questionnaire.version
+            )
+            await repo.record_audit(session, team.id, by, "snapshot.new", number=snapshot.number)
+            return snapshot.number
 
-    async def tick(self, team: Team, number: int, done: bool, by: str) -> list[PlanItem]:
+    async def plan(self, team: Team) -> TeamPlan:
+        async with self.database.transaction() as session:
+            return await self._current_plan(session, team)
+
+    async def tick(self, team: Team, number: int, done: bool, by: str) -> TeamPlan:
         async def edit(session: AsyncSession, snapshot_id: int) -> None:
             await repo.set_item_done(session, snapshot_id, number, done, by)
 
@@ -226,7 +330,7 @@ class Assessments:
 
     async def assign(
         self, team: Team, number: int, owner: str | None, due: dt.date | None, by: str
-    ) -> list[PlanItem]:
+    ) -> TeamPlan:
         async def edit(session: AsyncSession, snapshot_id: int) -> None:
             await repo.assign_item(session, snapshot_id, number, owner, due)
 
@@ -241,10 +345,14 @@ class Assessments:
         action: str,
         edit: Callable[[AsyncSession, int], Awaitable[None]],
         **detail: object,
-    ) -> list[PlanItem]:
-        """Change one item of the latest plan, and leave a trace of who did what."""
+    ) -> TeamPlan:
+        """Change one item of the current plan, and leave a trace of who did what."""
         async with self.database.transaction() as session:
-            snapshot = await self._latest(session, team, lock=True)
+            current = await self._current_plan(session, team)
+            snapshots = {s.number: s for s in await repo.team_snapshots(session, team.id)}
+            if current.snapshot_number is None:
+                raise UserError(N_("Team “{name}” has no assessment yet."), name=team.name)
+            snapshot = snapshots[current.snapshot_number]
             try:
                 await edit(session, snapshot.id)
             except repo.NotFound:
@@ -252,12 +360,45 @@ class Assessments:
                     N_("The action plan has no item {number}."), number=number
                 ) from None
             await repo.record_audit(session, team.id, by, action, item=number, **detail)
-            return await repo.plan_items(session, snapshot.id)
+            items = await repo.plan_items(session, snapshot.id)
+            return TeamPlan(items, current.snapshot_number, current.latest_number)
 
-    async def answers(self, team: Team) -> tuple[Snapshot, list[repo.AnswerRecord]]:
+    async def export(self, team: Team, number: int | None = None) -> SnapshotExport:
+        """What an export holds: a snapshot (the latest unless ``number``), its result, the
+        change since the scored snapshot before it, and every answer."""
         async with self.database.reading() as session:
-            snapshot = await self._latest(session, team)
-            return snapshot, await repo.snapshot_answers(session, snapshot.id)
+            history = await self._history(session, team)
+            snapshots = {s.number: s for s in await repo.team_snapshots(session, team.id)}
+            if not snapshots:
+                raise UserError(N_("Team “{name}” has no assessment yet."), name=team.name)
+            chosen = max(snapshots) if number is None else number
+            if chosen not in snapshots:
+                raise UserError(
+                    N_("Team “{name}” has no snapshot {number}."), name=team.name, number=chosen
+                )
+            snapshot = snapshots[chosen]
+            records = await repo.snapshot_answers(session, snapshot.id)
+        upto = [entry for entry in history if entry.number <= chosen]
+        change = change_since_previous(upto)
+        return SnapshotExport(
+            team=team.name,
+            number=snapshot.number,
+            status=snapshot.status,
+            opened_at=snapshot.opened_at.isoformat(),
+            closed_at=snapshot.closed_at.isoformat() if snapshot.closed_at else None,
+            questionnaire_version=snapshot.questionnaire_version,
+            result=upto[-1].result,
+            change=change if change is not None and change.current.number == chosen else None,
+            records=records,
+            names=team.export_names,
+        )
+
+    async def set_export_names(self, team: Team, names: bool, by: str) -> None:
+        async with self.database.transaction() as session:
+            row = await session.get(Team, team.id)
+            assert row is not None
+            row.export_names = names
+            await repo.record_audit(session, team.id, by, "team.export_names", names=names)
 
     async def forget(
         self, team: Team, platform: str, person_id: str, actor: str

@@ -15,15 +15,18 @@ from typing import IO, Any, ParamSpec, TypeVar
 import click
 from sqlalchemy.exc import SQLAlchemyError
 
-from bot.assessments import Assessments, UserError
+from bot.assessments import Assessments, TeamReport, UserError
 from bot.console.render import render_report
 from bot.console.session import PLATFORM, environment_locale, run_console
-from bot.exports import write_answers
 from bot.i18n import localizers
+from bot.reports.charts import radar_png, trend_png
+from bot.reports.exports import export_csv, export_json
+from bot.reports.pdf import report_pdf
 from bot.settings import Settings
+from conversations.commands import LANGUAGE_LABELS
 from conversations.i18n import SUPPORTED_LOCALES, Localizer, normalize_locale
-from conversations.questionnaire import QuestionnaireError, load_questionnaire
-from conversations.report import plan_line
+from conversations.questionnaire import Questionnaire, QuestionnaireError, load_questionnaire
+from conversations.report import history_line, plan_line
 from storage.database import Database, SchemaError, UnsupportedDatabase
 
 P = ParamSpec("P")
@@ -171,16 +174,95 @@ def console(team: str, user: str, lang: str | None) -> None:
     sys.exit(code)
 
 
-@cli.command(short_help="Show the team's latest report.")
+def _team_report(
+    team: str, lang: str | None
+) -> Callable[[Assessments], Awaitable[tuple[TeamReport, Localizer, Questionnaire]]]:
+    async def work(assessments: Assessments) -> tuple[TeamReport, Localizer, Questionnaire]:
+        found = await assessments.find_team(team)
+        built = await assessments.report(found, lang)
+        return built, assessments.localizer(built.locale), assessments.questionnaire
+
+    return work
+
+
+def _write(path: Path, data: bytes, loc: Localizer) -> None:
+    path.write_bytes(data)
+    click.echo(loc._("Wrote {path}", path=str(path)), err=True)
+
+
+OUTPUT_FILE = click.Path(dir_okay=False, writable=True, path_type=Path)
+
+
+@cli.command(short_help="Show the team's latest report; write charts and a PDF.")
+@TEAM_OPTION
+@LANG_OPTION
+@click.option("--chart", type=OUTPUT_FILE, metavar="FILE.png", help="Write the radar chart.")
+@click.option("--trend", type=OUTPUT_FILE, metavar="FILE.png", help="Write the trend chart.")
+@click.option("--pdf", type=OUTPUT_FILE, metavar="FILE.pdf", help="Write the report as a PDF.")
+@_friendly_errors
+def report(
+    team: str, lang: str | None, chart: Path | None, trend: Path | None, pdf: Path | None
+) -> None:
+    """Show the team's latest report: level, scores and their change since the previous
+    snapshot, blockers, gaps and the action plan. Optionally write the radar chart, the trend
+    chart across snapshots, and the whole report as a PDF."""
+
+    built, loc, questionnaire = _run(_with_assessments(_team_report(team, lang)))
+    click.echo(render_report(built.view))
+    radar = radar_png(questionnaire, built.history, loc) if chart or pdf else None
+    progress = trend_png(questionnaire, built.history, loc) if trend or pdf else None
+    if chart and radar:
+        _write(chart, radar, loc)
+    if trend and progress:
+        _write(trend, progress, loc)
+    if pdf:
+        _write(pdf, report_pdf(built.view, loc, radar=radar, trend=progress), loc)
+
+
+@cli.command(short_help="List the team's snapshots: date, level, score, responses.")
 @TEAM_OPTION
 @LANG_OPTION
 @_friendly_errors
-def report(team: str, lang: str | None) -> None:
-    """Show the team's latest report: level, scores, blockers, gaps and action plan."""
+def history(team: str, lang: str | None) -> None:
+    """One line per snapshot of the team: date, level, overall score and responses."""
 
     async def work(assessments: Assessments) -> str:
         found = await assessments.find_team(team)
-        return render_report((await assessments.report(found, lang)).view)
+        snapshots = await assessments.history(found)
+        loc = assessments.localizer(lang or found.locale)
+        if not snapshots:
+            return loc._("Team “{name}” has no assessment yet.", name=found.name)
+        return "\n".join(history_line(loc, assessments.questionnaire, s) for s in snapshots)
+
+    click.echo(_run(_with_assessments(work)))
+
+
+@cli.group()
+def snapshot() -> None:
+    """Start the team's next snapshot."""
+
+
+@snapshot.command("new")
+@TEAM_OPTION
+@click.option(
+    "--by", default=getpass.getuser, show_default="your login name", help="Who starts it."
+)
+@LANG_OPTION
+@_friendly_errors
+def snapshot_new(team: str, by: str, lang: str | None) -> None:
+    """Close the team's open snapshot and open the next one. Everyone who answered before sees
+    their previous answers again and can keep each with one input."""
+
+    async def work(assessments: Assessments) -> str:
+        found = await assessments.find_team(team)
+        number = await assessments.new_snapshot(found, by)
+        loc = assessments.localizer(lang or found.locale)
+        return loc._(
+            "Snapshot {number} is open for “{team}”. Answer it with: csmm console --team "
+            '"{team}" --user NAME',
+            number=number,
+            team=found.name,
+        )
 
     click.echo(_run(_with_assessments(work)))
 
@@ -220,46 +302,126 @@ def plan(
         found = await assessments.find_team(team)
         if action in ("done", "undo"):
             assert number is not None
-            items = await assessments.tick(found, number, action == "done", by)
+            current = await assessments.tick(found, number, action == "done", by)
         elif action == "assign":
             assert number is not None
-            items = await assessments.assign(found, number, owner, due.date() if due else None, by)
+            current = await assessments.assign(
+                found, number, owner, due.date() if due else None, by
+            )
         else:
-            items = await assessments.plan(found)
+            current = await assessments.plan(found)
         loc = assessments.localizer(lang or found.locale)
+        items = current.items
         if not items:
             return loc._(
                 "There is no action plan yet: it appears once someone has submitted answers."
             )
         done = sum(item.done for item in items)
-        heading = loc._("Action plan ({done} of {total} done)", done=done, total=len(items))
-        return "\n".join([heading, *(plan_line(loc, assessments.questionnaire, i) for i in items)])
+        lines = [loc._("Action plan ({done} of {total} done)", done=done, total=len(items))]
+        if current.snapshot_number != current.latest_number:
+            lines.append(
+                loc._(
+                    "From snapshot {number}: snapshot {latest} has no results yet.",
+                    number=current.snapshot_number,
+                    latest=current.latest_number,
+                )
+            )
+        lines += [plan_line(loc, assessments.questionnaire, i) for i in items]
+        return "\n".join(lines)
 
     click.echo(_run(_with_assessments(work)))
 
 
-@cli.command(short_help="Export the latest snapshot's answers as CSV or JSON.")
+@cli.command(short_help="Export a snapshot as CSV, JSON or PDF.")
 @TEAM_OPTION
-@click.option("--format", "fmt", type=click.Choice(["csv", "json"]), required=True)
+@click.option("--format", "fmt", type=click.Choice(["csv", "json", "pdf"]), required=True)
 @click.option(
-    "--output", type=click.Path(dir_okay=False, path_type=Path), help="File (default: stdout)."
+    "--table",
+    type=click.Choice(["answers", "dimensions"]),
+    default="answers",
+    show_default=True,
+    help="With csv: one row per answer, or one per dimension (plus the overall score).",
 )
+@click.option(
+    "--snapshot", "number", type=click.IntRange(1), help="Snapshot number (default: latest)."
+)
+@click.option("--output", type=OUTPUT_FILE, help="File (default: stdout).")
 @LANG_OPTION
 @_friendly_errors
-def export(team: str, fmt: str, output: Path | None, lang: str | None) -> None:
-    """Export the latest snapshot's answers, one row per answer, respondents pseudonymised."""
+def export(
+    team: str, fmt: str, table: str, number: int | None, output: Path | None, lang: str | None
+) -> None:
+    """Export a snapshot. CSV: one table per file (--table answers or dimensions). JSON: one
+    document with the level, the overall score, the dimensions and every answer. PDF: the
+    report with its charts. Respondents show as R1, R2, … unless the team chose to export names
+    (`csmm team --names`)."""
+    loc = cli_localizer(lang)
+    if fmt == "pdf":
+        if number is not None:
+            raise click.UsageError(loc._("A PDF is always of the latest snapshot."))
+        if output is None and sys.stdout.isatty():
+            raise click.UsageError(loc._("A PDF goes to a file: add --output report.pdf"))
+
+        built, report_loc, questionnaire = _run(_with_assessments(_team_report(team, lang)))
+        document = report_pdf(
+            built.view,
+            report_loc,
+            radar=radar_png(questionnaire, built.history, report_loc),
+            trend=trend_png(questionnaire, built.history, report_loc),
+        )
+        if output is None:
+            sys.stdout.buffer.write(document)
+        else:
+            _write(output, document, loc)
+        return
 
     async def work(assessments: Assessments) -> str:
         found = await assessments.find_team(team)
-        snapshot, records = await assessments.answers(found)
-        return write_answers(fmt, found.name, snapshot, records, assessments.sequence)
+        data = await assessments.export(found, number)
+        if fmt == "json":
+            return export_json(data, assessments.sequence)
+        return export_csv(data, assessments.sequence, table)
 
     text = _run(_with_assessments(work))
     if output is None:
         click.echo(text, nl=False)
     else:
-        output.write_text(text, encoding="utf-8")
-        click.echo(cli_localizer(lang)._("Wrote {path}", path=str(output)), err=True)
+        _write(output, text.encode("utf-8"), loc)
+
+
+@cli.command(short_help="Show or change a team's settings.")
+@TEAM_OPTION
+@click.option(
+    "--names/--no-names",
+    default=None,
+    help="Name respondents in exports (the team's choice), or show them as R1, R2, …",
+)
+@click.option(
+    "--by", default=getpass.getuser, show_default="your login name", help="Who changes it."
+)
+@LANG_OPTION
+@_friendly_errors
+def team(team: str, names: bool | None, by: str, lang: str | None) -> None:
+    """Show the team's settings, or choose whether exports name respondents."""
+
+    async def work(assessments: Assessments) -> str:
+        found = await assessments.find_team(team)
+        if names is not None:
+            await assessments.set_export_names(found, names, by)
+        loc = assessments.localizer(lang or found.locale)
+        shown = found.export_names if names is None else names
+        return "\n".join(
+            [
+                loc._("Team: {name}", name=found.name),
+                loc._("Language: {language}", language=loc._(LANGUAGE_LABELS[found.locale])),
+                loc._("Anonymity threshold: {n}", n=found.anonymity_threshold),
+                loc._("Exports name respondents: yes")
+                if shown
+                else loc._("Exports name respondents: no (R1, R2, …)"),
+            ]
+        )
+
+    click.echo(_run(_with_assessments(work)))
 
 
 @cli.command(short_help="Delete a person's answers for a team.")

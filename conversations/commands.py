@@ -26,6 +26,7 @@ class Command(StrEnum):
     SUBMIT = "submit"
     CHANGE = "change"
     LANGUAGE = "language"
+    SAME = "same"
 
 
 # The English word of each command (the msgid); marked so the extractor collects them.
@@ -39,6 +40,7 @@ WORDS: dict[Command, str] = {
     Command.SUBMIT: NP_("command", "submit"),
     Command.CHANGE: NP_("command", "change"),
     Command.LANGUAGE: NP_("command", "language"),
+    Command.SAME: NP_("command", "same"),
 }
 
 # Extra spellings people reach for; folded before use.
@@ -49,6 +51,7 @@ ALIASES: dict[Command, tuple[str, ...]] = {
     Command.PAUSE: ("later", "stop"),
     Command.CONTINUE: ("resume", "start"),
     Command.LANGUAGE: ("lang",),
+    Command.SAME: ("keep", "=", "ayni kalsin"),
 }
 
 LANGUAGE_NAMES: dict[str, tuple[str, ...]] = {

@@ -18,6 +18,7 @@ from conversations.questions import Question, QuestionKind, QuestionSequence
 from conversations.replies import (
     AnswerEcho,
     Button,
+    NoteRequest,
     Notice,
     Paused,
     QuestionReply,
@@ -30,7 +31,9 @@ from conversations.replies import (
 from conversations.state import REVIEW, Answer, AnswerState, ResponseState, ResponseStatus
 
 MAX_INPUT_CHARS = 4000  # longer messages are refused before any parsing
+MAX_NOTE_CHARS = 500  # a note explains one changed answer: a line or two
 DONT_KNOW_PAYLOAD = "dk"
+KEEP_PAYLOAD = "keep"
 _CONTROL_PAYLOADS = {
     "back": Command.BACK,
     "skip": Command.SKIP,
@@ -85,6 +88,14 @@ class Conversation:
             count=len(self.sequence),
         )
         words = {c: CommandWords.word(loc, c) for c in Command}
+        if state.previous:
+            intro = loc._(
+                "Welcome back to the {title}: {count} questions, each showing your answer from "
+                "last time. Type {same} (or press Keep) to confirm one, or give a new answer.",
+                title=loc._(self.questionnaire.title),
+                count=len(self.sequence),
+                same=words[Command.SAME],
+            )
         controls = loc._(
             "You can type {back}, {skip}, {why} or {pause} at any question, "
             "and {language} en|tr to switch language.",
@@ -116,6 +127,8 @@ class Conversation:
                 ),
             )
         command = self.commands.parse(stripped)
+        if state.note_for is not None:
+            return self._note_input(state, state.note_for, command, stripped)
         # In a free-text answer, "Change management" or "Dil sorunu" are words, not commands:
         # there only a bare command word counts.
         at_text = state.position != REVIEW and (
@@ -137,6 +150,12 @@ class Conversation:
         if not state.snapshot_open:
             return self._closed(state)
         parts = payload.split(":")
+        if parts[0] == "n" and len(parts) == 3 and parts[2] == "skip":
+            if parts[1] != state.note_for:
+                return self._stale(state)
+            return self._end_note(state)
+        if state.note_for is not None and parts[0] in ("q", "r"):
+            return self._stale(state)
         if parts[0] == "r" and len(parts) >= 2:
             if state.position != REVIEW:
                 return self._stale(state)
@@ -149,6 +168,8 @@ class Conversation:
                 return self._stale(state)
             question = self.sequence.by_id(parts[1])
             control = _CONTROL_PAYLOADS.get(parts[2])
+            if parts[2] == KEEP_PAYLOAD:
+                control = Command.SAME
             if control is not None:
                 return self._command(state, ParsedCommand(control))
             answer = self._option_answer(question, parts[2])
@@ -159,18 +180,51 @@ class Conversation:
     # ------------------------------------------------------------------ rendering
 
     def current(self, state: ResponseState) -> tuple[Reply, ...]:
+        if state.note_for is not None:
+            return (self.note_request(state, state.note_for),)
         if state.position == REVIEW:
             return (self.review(state),)
         return (self.question_reply(state, self.sequence.by_id(state.position)),)
 
     def question_reply(self, state: ResponseState, question: Question) -> QuestionReply:
         loc = self._loc(state)
-        blank = self._blank_question(loc.locale, question.id)
-        previous = state.answers.get(question.id)
-        if previous is None:
-            return blank
-        current = loc._("Your answer: {answer}", answer=self.answer_label(loc, previous))
-        return replace(blank, current=current)
+        reply = self._blank_question(loc.locale, question.id)
+        given = state.answers.get(question.id)
+        if given is not None:
+            current = loc._("Your answer: {answer}", answer=self.answer_label(loc, given))
+            reply = replace(reply, current=current)
+        last_time = state.previous_answer(question.id)
+        if last_time is not None:
+            label = self.answer_label(loc, last_time)
+            same = CommandWords.word(loc, Command.SAME)
+            reply = replace(
+                reply,
+                previous=loc._("Last time: {answer}", answer=label),
+                keep=Button(
+                    loc._("Keep: {answer}", answer=label), f"q:{question.id}:{KEEP_PAYLOAD}", same
+                ),
+                hint=loc._("Type {same} to keep last time's answer.", same=same)
+                + "\n"
+                + reply.hint,
+            )
+        return reply
+
+    def note_request(self, state: ResponseState, question_id: str) -> NoteRequest:
+        loc = self._loc(state)
+        question = self.sequence.by_id(question_id)
+        before, after = state.previous.get(question_id), state.answers.get(question_id)
+        text = loc._(
+            "{progress}: you answered {after}; last time it was {before}. What changed? "
+            "A line or two helps the team read the report.",
+            progress=self._progress(loc, question),
+            after=self.answer_label(loc, after),
+            before=self.answer_label(loc, before),
+        )
+        skip = CommandWords.word(loc, Command.SKIP)
+        hint = loc._("Write a short note, or type {skip} to go on without one.", skip=skip)
+        return NoteRequest(
+            question_id, text, hint, (Button(loc._("No note"), f"n:{question_id}:skip", skip),)
+        )
 
     def _blank_question(self, locale: str, question_id: str) -> QuestionReply:
         """A question as asked before any answer: the same every time for a locale, so built
@@ -245,12 +299,20 @@ class Conversation:
         lines = []
         for number, question in enumerate(self.sequence.questions, start=1):
             answer = state.answers.get(question.id)
+            label = self.answer_label(loc, answer)
+            last_time = state.previous_answer(question.id)
+            if answer is not None and last_time is not None and not answer.same_as(last_time):
+                label = loc._(
+                    "{answer} (last time: {previous})",
+                    answer=label,
+                    previous=self.answer_label(loc, last_time),
+                )
             lines.append(
                 ReviewLine(
                     number=number,
                     section=loc._(question.section),
                     text=loc._(question.text),
-                    answer=self.answer_label(loc, answer) if answer else loc._("not answered"),
+                    answer=label,
                 )
             )
         if state.status is ResponseStatus.SUBMITTED:
@@ -323,6 +385,11 @@ class Conversation:
             return self._record(state, Answer(question.id, AnswerState.SKIPPED))
         if command is Command.DONT_KNOW:
             return self._record(state, Answer(question.id, AnswerState.DONT_KNOW))
+        if command is Command.SAME:
+            last_time = state.previous_answer(question.id)
+            if last_time is None:
+                return self._invalid(state, loc._("There is no answer from last time to keep."))
+            return self._record(state, Answer(question.id, last_time.state, last_time.value))
         return Turn(state, replies=(Notice(self._why(loc, question)), *self.current(state)))
 
     def _record(self, state: ResponseState, answer: Answer) -> Turn:
@@ -330,7 +397,20 @@ class Conversation:
         question = self.sequence.by_id(answer.question_id)
         answers = {**state.answers, answer.question_id: answer}
         position = self._next_position(state, answer.question_id, answers)
-        new_state = replace(state, answers=answers, position=position, returning_to_review=False)
+        last_time = state.previous_answer(question.id)
+        changed = (
+            question.kind is QuestionKind.PRACTICE
+            and last_time is not None
+            and answer.state is not AnswerState.SKIPPED
+            and not answer.same_as(last_time)
+        )
+        new_state = replace(
+            state,
+            answers=answers,
+            position=position,
+            returning_to_review=False,
+            note_for=question.id if changed else None,
+        )
         echo = AnswerEcho(
             question.id,
             self._progress(loc, question),
@@ -411,6 +491,59 @@ class Conversation:
             if question.id not in answers:
                 return question.id
         return REVIEW
+
+    # ------------------------------------------------------------------ notes on changes
+
+    def _note_input(
+        self, state: ResponseState, question_id: str, command: ParsedCommand | None, text: str
+    ) -> Turn:
+        """Input while asked why an answer changed: a note, or a few commands that make sense."""
+        loc = self._loc(state)
+        bare = command.command if command is not None and command.argument is None else None
+        if bare is Command.SKIP:
+            return self._end_note(state)
+        if bare is Command.BACK:
+            return self._move(replace(state, note_for=None), question_id)
+        if bare is Command.WHY:
+            explanation = loc._(
+                "The report lists these notes, without names, next to the scores that moved: "
+                "they tell the team what actually changed."
+            )
+            return Turn(state, replies=(Notice(explanation), *self.current(state)))
+        if command is not None and command.command in (
+            Command.PAUSE,
+            Command.CONTINUE,
+            Command.LANGUAGE,
+        ):
+            return self._command(state, command)
+        if bare is not None:  # "submit", "don't know"… mean nothing as a note
+            return self._invalid(state, self.note_request(state, question_id).hint)
+        if not any(ch.isalpha() for ch in text):
+            # A bare "3" here is far likelier an answer meant for the next question than a note.
+            return self._invalid(
+                state,
+                loc._(
+                    "A note needs words. Type {skip} to go on without one.",
+                    skip=CommandWords.word(loc, Command.SKIP),
+                ),
+            )
+        if len(text) > MAX_NOTE_CHARS:
+            return self._invalid(
+                state,
+                loc._(
+                    "Please keep the note under {limit} characters; this one has {count}.",
+                    limit=loc.number(MAX_NOTE_CHARS),
+                    count=loc.number(len(text)),
+                ),
+            )
+        noted = replace(state.answers[question_id], note=" ".join(text.split()))
+        new_state = replace(state, answers={**state.answers, question_id: noted}, note_for=None)
+        thanks = Notice(loc._("Noted — thank you."), Tone.SUCCESS)
+        return Turn(new_state, saved=(noted,), replies=(thanks, *self.current(new_state)))
+
+    def _end_note(self, state: ResponseState) -> Turn:
+        new_state = replace(state, note_for=None)
+        return Turn(new_state, replies=self.current(new_state))
 
     # ------------------------------------------------------------------ parsing answers
 

@@ -2,7 +2,8 @@
 
 Text is already localized. Each channel renders these its own way (terminal lines, Telegram
 inline keyboards, Slack blocks). Button payloads are short (≤ 64 bytes, Telegram's limit) and
-self-describing: ``q:<question id>:<action>`` or ``r:<action>``.
+self-describing: ``q:<question id>:<action>``, ``n:<question id>:<action>`` (the note about a
+changed answer) or ``r:<action>``.
 """
 
 from __future__ import annotations
@@ -33,6 +34,18 @@ class QuestionReply:
     options: tuple[Button, ...]
     controls: tuple[Button, ...]
     current: str | None = None  # the answer already given, when revisiting
+    previous: str | None = None  # "Last time: Ad hoc", in a re-assessment
+    keep: Button | None = None  # confirms last time's answer with one press
+
+
+@dataclass(frozen=True)
+class NoteRequest:
+    """Asks, optionally, why an answer changed since the previous snapshot."""
+
+    question_id: str
+    text: str
+    hint: str
+    buttons: tuple[Button, ...]
 
 
 @dataclass(frozen=True)
@@ -79,4 +92,4 @@ class Paused:
     text: str
 
 
-Reply = QuestionReply | AnswerEcho | Notice | ReviewReply | Submitted | Paused
+Reply = QuestionReply | NoteRequest | AnswerEcho | Notice | ReviewReply | Submitted | Paused

@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from conversations.action_plan import PlanItem
+from conversations.history import Change, PlanOutcome, SnapshotScore
 from conversations.i18n import N_, Localizer
 from conversations.questionnaire import Questionnaire
 from conversations.scoring import Result
@@ -30,9 +31,54 @@ class SnapshotInfo:
 
 
 @dataclass(frozen=True)
+class ChangeNote:
+    """A person's short "why" for an answer that differs from their previous snapshot's.
+    ``before``/``after`` are adoption values; None stands for "don't know"."""
+
+    practice_id: str
+    before: int | None
+    after: int | None
+    note: str
+
+
+class SectionKind:
+    """What a section holds, so a renderer can lay out each kind its own way."""
+
+    SCORES = "scores"
+    STRENGTHS = "strengths"
+    CHANGE = "change"
+    BLOCKERS = "blockers"
+    GAPS = "gaps"
+    NOTES = "notes"
+    GROUPS = "groups"
+    NUMBERS = "numbers"
+    PLAN = "plan"
+    HISTORY = "history"
+
+
+@dataclass(frozen=True)
 class Section:
     heading: str
     lines: tuple[str, ...]
+    kind: str = ""
+
+
+@dataclass(frozen=True)
+class DimensionRow:
+    dimension_id: str
+    title: str
+    score: float | None
+    score_text: str  # "67", or "–" when nobody rated the dimension
+    delta: int | None  # change of the rounded score since the previous snapshot
+    delta_text: str  # "▲ +12", "▼ −5", "= 0"; empty without a previous snapshot
+
+
+@dataclass(frozen=True)
+class PlanRow:
+    number: int
+    done: bool
+    text: str  # "Channels: Route every contact into one queue"
+    details: str  # "owner: Ayşe; due 31 Dec 2026", or empty
 
 
 @dataclass(frozen=True)
@@ -47,6 +93,14 @@ class ReportView:
     responses_line: str
     sections: tuple[Section, ...]
     empty_note: str | None = None  # set when nobody has submitted yet: there are no scores
+    dimensions: tuple[DimensionRow, ...] = ()
+    plan: tuple[PlanRow, ...] = ()
+    plan_heading: str = ""
+    level_change: str | None = None  # "Level: Initial → Planned", from the second snapshot on
+    date_text: str = ""  # the snapshot's date in the report's language
+
+    def section(self, kind: str) -> Section | None:
+        return next((s for s in self.sections if s.kind == kind), None)
 
 
 def score_text(loc: Localizer, score: float | None) -> str:
@@ -62,8 +116,21 @@ def _adoption_text(loc: Localizer, questionnaire: Questionnaire, adoption: float
     return loc._("between {low} and {high}", low=loc._(low.label), high=loc._(high.label))
 
 
-def plan_line(loc: Localizer, questionnaire: Questionnaire, item: PlanItem) -> str:
-    box = "[x]" if item.done else "[ ]"
+def delta_text(loc: Localizer, delta: int | None) -> str:
+    if delta is None:
+        return ""
+    if delta > 0:
+        return f"▲ +{loc.number(delta)}"
+    if delta < 0:
+        return f"▼ −{loc.number(-delta)}"
+    return "= 0"
+
+
+def _rounded_delta(now: float | None, before: float | None) -> int | None:
+    return round(now) - round(before) if now is not None and before is not None else None
+
+
+def plan_row(loc: Localizer, questionnaire: Questionnaire, item: PlanItem) -> PlanRow:
     text = loc._(item.text)
     if item.dimension_id:
         dimension = next(d for d in questionnaire.dimensions if d.id == item.dimension_id)
@@ -77,8 +144,191 @@ def plan_line(loc: Localizer, questionnaire: Questionnaire, item: PlanItem) -> s
         details.append(
             loc._("done by {name} on {date}", name=item.done_by, date=loc.date(item.done_at.date()))
         )
-    suffix = f" ({'; '.join(details)})" if details else ""
-    return f"{item.number:>2}. {box} {text}{suffix}"
+    return PlanRow(item.number, item.done, text, "; ".join(details))
+
+
+def plan_line(loc: Localizer, questionnaire: Questionnaire, item: PlanItem) -> str:
+    row = plan_row(loc, questionnaire, item)
+    box = "[x]" if row.done else "[ ]"
+    suffix = f" ({row.details})" if row.details else ""
+    return f"{row.number:>2}. {box} {row.text}{suffix}"
+
+
+def history_line(loc: Localizer, questionnaire: Questionnaire, snapshot: SnapshotScore) -> str:
+    """One snapshot in a line: number, date, level, score and responses."""
+    responses = loc.ngettext("{n} response", "{n} responses", snapshot.submitted)
+    state = loc._("open") if snapshot.closed_on is None else loc._("closed")
+    if not snapshot.scored:
+        return loc._(
+            "Snapshot {number} · {date} · no scores yet · {responses} · {state}",
+            number=snapshot.number,
+            date=loc.date(snapshot.opened_on),
+            responses=responses,
+            state=state,
+        )
+    result = snapshot.result
+    return loc._(
+        "Snapshot {number} · {date} · level {level} ({name}) · score {score} · {responses} · "
+        "{state}",
+        number=snapshot.number,
+        date=loc.date(snapshot.opened_on),
+        level=result.level,
+        name=loc._(questionnaire.level(result.level).name),
+        score=score_text(loc, result.overall),
+        responses=responses,
+        state=state,
+    )
+
+
+def _level_change(loc: Localizer, questionnaire: Questionnaire, change: Change) -> str:
+    before = loc._(questionnaire.level(change.level_from).name)
+    after = loc._(questionnaire.level(change.level_to).name)
+    if change.level_from == change.level_to:
+        return loc._("Level unchanged: {name}", name=after)
+    return loc._("Level: {before} → {after}", before=before, after=after)
+
+
+def _change_section(
+    loc: Localizer,
+    questionnaire: Questionnaire,
+    change: Change,
+    titles: dict[str, str],
+    outcome: PlanOutcome | None,
+) -> Section:
+    previous = change.previous
+    lines = [
+        _level_change(loc, questionnaire, change),
+        loc._(
+            "Overall score: {before} → {after} ({delta})",
+            before=score_text(loc, previous.result.overall),
+            after=score_text(loc, change.current.result.overall),
+            delta=delta_text(
+                loc, _rounded_delta(change.current.result.overall, previous.result.overall)
+            )
+            or "–",
+        ),
+    ]
+    moved = [
+        (delta, dimension_id)
+        for dimension_id, score in change.current.result.dimensions.items()
+        if (delta := _rounded_delta(score, previous.result.dimensions.get(dimension_id)))
+    ]
+    if moved:
+        # Biggest moves first; equal moves keep the questionnaire's order.
+        up = [titles[d] for delta, d in sorted(moved, key=lambda m: -m[0]) if delta > 0]
+        down = [titles[d] for delta, d in sorted(moved, key=lambda m: m[0]) if delta < 0]
+        if up:
+            lines.append(loc._("Better: {areas}", areas=", ".join(up)))
+        if down:
+            lines.append(loc._("Worse: {areas}", areas=", ".join(down)))
+    else:
+        lines.append(loc._("No dimension score moved."))
+    if outcome is not None:
+        line = loc.ngettext(
+            "Action plan of snapshot {number}: {done} of {n} action done",
+            "Action plan of snapshot {number}: {done} of {n} actions done",
+            outcome.total,
+            number=outcome.snapshot_number,
+            done=outcome.done,
+        )
+        if outcome.done_dimensions:
+            areas = ", ".join(titles[d] for d in outcome.done_dimensions)
+            line += " " + loc._("(done in: {areas})", areas=areas)
+        lines.append(line)
+    heading = loc._(
+        "Since snapshot {number} ({date})",
+        number=previous.number,
+        date=loc.date(previous.opened_on),
+    )
+    return Section(heading, tuple(lines), SectionKind.CHANGE)
+
+
+def _adoption_or_dont_know(loc: Localizer, questionnaire: Questionnaire, value: int | None) -> str:
+    if value is None:
+        return loc._(questionnaire.dont_know.label)
+    return loc._(questionnaire.scale[value].label)
+
+
+def _blocker_section(
+    loc: Localizer, questionnaire: Questionnaire, result: Result, titles: dict[str, str]
+) -> Section | None:
+    # With no answers there are no blockers to speak of; empty_note says why.
+    if not result.respondents:
+        return None
+    if result.next_level is None:
+        return Section(
+            loc._("Blockers"),
+            (loc._("None: every practice meets the top level. Keep it there."),),
+            SectionKind.BLOCKERS,
+        )
+    if not result.blockers:
+        return None
+    lines = []
+    for blocker in result.blockers:
+        practice = questionnaire.practices[blocker.practice_id]
+        dimension = questionnaire.dimension_of[blocker.practice_id]
+        lines.append(
+            loc._(
+                "{dimension}: {statement} — now {adoption}, needs {required}",
+                dimension=titles[dimension.id],
+                statement=loc._(practice.statement),
+                adoption=_adoption_text(loc, questionnaire, blocker.adoption),
+                required=loc._(questionnaire.scale[blocker.required].label),
+            )
+        )
+    heading = loc._(
+        "What stands between you and level {number} ({name})",
+        number=result.next_level,
+        name=loc._(questionnaire.level(result.next_level).name),
+    )
+    return Section(heading, tuple(lines), SectionKind.BLOCKERS)
+
+
+def _notes_section(
+    loc: Localizer,
+    questionnaire: Questionnaire,
+    notes: Sequence[ChangeNote],
+    titles: dict[str, str],
+) -> Section:
+    lines = []
+    for item in notes:
+        practice = questionnaire.practices[item.practice_id]
+        dimension = questionnaire.dimension_of[item.practice_id]
+        lines.append(
+            loc._(
+                "{dimension}: {statement} — {before} → {after}: “{note}”",
+                dimension=titles[dimension.id],
+                statement=loc._(practice.statement),
+                before=_adoption_or_dont_know(loc, questionnaire, item.before),
+                after=_adoption_or_dont_know(loc, questionnaire, item.after),
+                note=item.note,
+            )
+        )
+    heading = loc._("Why answers changed, in people's own words")
+    return Section(heading, tuple(lines), SectionKind.NOTES)
+
+
+def _numbers_section(loc: Localizer, questionnaire: Questionnaire, result: Result) -> Section:
+    lines = []
+    for question in questionnaire.numbers:
+        summary = result.numbers.get(question.id)
+        if summary is None:
+            continue
+        value = (
+            loc.percent(summary.median / 100)
+            if question.percent
+            else f"{loc.number(summary.median)} {loc._(question.unit)}"
+        )
+        lines.append(
+            loc.ngettext(
+                "{question} {value} (median of {n} answer)",
+                "{question} {value} (median of {n} answers)",
+                summary.respondents,
+                question=loc._(question.text),
+                value=value,
+            )
+        )
+    return Section(loc._("Your numbers"), tuple(lines), SectionKind.NUMBERS)
 
 
 def build_report(
@@ -87,21 +337,44 @@ def build_report(
     plan: Sequence[PlanItem],
     info: SnapshotInfo,
     loc: Localizer,
+    *,
+    history: Sequence[SnapshotScore] = (),
+    change: Change | None = None,
+    previous_plan: PlanOutcome | None = None,
+    notes: Sequence[ChangeNote] = (),
 ) -> ReportView:
+    """The report of one snapshot. ``change`` compares it with the previous scored snapshot
+    (and is ignored unless it is about this one); ``history`` lists every snapshot of the team."""
     level = questionnaire.level(result.level)
     level_name = loc._(level.name)
     titles = {d.id: loc._(d.title) for d in questionnaire.dimensions}
     sections: list[Section] = []
+    if change is not None and change.current.number != info.number:
+        change = None
 
+    rows: tuple[DimensionRow, ...] = ()
     if result.respondents:
+        before = change.previous.result.dimensions if change else {}
+        rows = tuple(
+            DimensionRow(
+                dimension_id=d,
+                title=titles[d],
+                score=s,
+                score_text=score_text(loc, s),
+                delta=_rounded_delta(s, before.get(d)),
+                delta_text=delta_text(loc, _rounded_delta(s, before.get(d))),
+            )
+            for d, s in result.dimensions.items()
+        )
         width = max(len(t) for t in titles.values())
         sections.append(
             Section(
                 loc._("Scores by dimension"),
                 tuple(
-                    f"{titles[d]:<{width}}  {score_text(loc, s):>3}"
-                    for d, s in result.dimensions.items()
+                    f"{row.title:<{width}}  {row.score_text:>3}  {row.delta_text}".rstrip()
+                    for row in rows
                 ),
+                SectionKind.SCORES,
             )
         )
         scored = [(s, d) for d, s in result.dimensions.items() if s is not None]
@@ -116,38 +389,15 @@ def build_report(
                         loc._("Strongest: {areas}", areas=strongest),
                         loc._("Weakest: {areas}", areas=weakest),
                     ),
+                    SectionKind.STRENGTHS,
                 )
             )
+    if change is not None:
+        sections.append(_change_section(loc, questionnaire, change, titles, previous_plan))
 
-    # With no answers there are no blockers to speak of; empty_note says why.
-    if result.respondents and result.next_level is not None and result.blockers:
-        next_name = loc._(questionnaire.level(result.next_level).name)
-        lines = []
-        for blocker in result.blockers:
-            practice = questionnaire.practices[blocker.practice_id]
-            dimension = questionnaire.dimension_of[blocker.practice_id]
-            lines.append(
-                loc._(
-                    "{dimension}: {statement} — now {adoption}, needs {required}",
-                    dimension=titles[dimension.id],
-                    statement=loc._(practice.statement),
-                    adoption=_adoption_text(loc, questionnaire, blocker.adoption),
-                    required=loc._(questionnaire.scale[blocker.required].label),
-                )
-            )
-        heading = loc._(
-            "What stands between you and level {number} ({name})",
-            number=result.next_level,
-            name=next_name,
-        )
-        sections.append(Section(heading, tuple(lines)))
-    elif result.respondents and result.next_level is None:
-        sections.append(
-            Section(
-                loc._("Blockers"),
-                (loc._("None: every practice meets the top level. Keep it there."),),
-            )
-        )
+    blockers = _blocker_section(loc, questionnaire, result, titles)
+    if blockers is not None:
+        sections.append(blockers)
 
     if result.gaps:
         sections.append(
@@ -162,8 +412,11 @@ def build_report(
                     )
                     for g in result.gaps
                 ),
+                SectionKind.GAPS,
             )
         )
+    if notes:
+        sections.append(_notes_section(loc, questionnaire, notes, titles))
     if result.groups:
         sections.append(
             Section(
@@ -178,35 +431,28 @@ def build_report(
                     )
                     for g in result.groups
                 ),
+                SectionKind.GROUPS,
             )
         )
     if result.numbers:
-        lines = []
-        for question in questionnaire.numbers:
-            summary = result.numbers.get(question.id)
-            if summary is None:
-                continue
-            value = (
-                loc.percent(summary.median / 100)
-                if question.percent
-                else f"{loc.number(summary.median)} {loc._(question.unit)}"
-            )
-            lines.append(
-                loc.ngettext(
-                    "{question} {value} (median of {n} answer)",
-                    "{question} {value} (median of {n} answers)",
-                    summary.respondents,
-                    question=loc._(question.text),
-                    value=value,
-                )
-            )
-        sections.append(Section(loc._("Your numbers"), tuple(lines)))
+        sections.append(_numbers_section(loc, questionnaire, result))
+    plan_heading = ""
     if plan:
         done = sum(1 for item in plan if item.done)
+        plan_heading = loc._("Action plan ({done} of {total} done)", done=done, total=len(plan))
         sections.append(
             Section(
-                loc._("Action plan ({done} of {total} done)", done=done, total=len(plan)),
+                plan_heading,
                 tuple(plan_line(loc, questionnaire, item) for item in plan),
+                SectionKind.PLAN,
+            )
+        )
+    if len(history) > 1:
+        sections.append(
+            Section(
+                loc._("All snapshots"),
+                tuple(history_line(loc, questionnaire, snapshot) for snapshot in history),
+                SectionKind.HISTORY,
             )
         )
 
@@ -217,6 +463,11 @@ def build_report(
         responses += " · " + loc._("“Don't know”: {rate}", rate=loc.percent(result.dont_know_rate))
     return ReportView(
         title=loc._("Customer service maturity · {team}", team=info.team),
+        date_text=loc.date(info.opened_on),
+        dimensions=rows,
+        plan=tuple(plan_row(loc, questionnaire, item) for item in plan),
+        plan_heading=plan_heading,
+        level_change=_level_change(loc, questionnaire, change) if change else None,
         subtitle=loc._(
             "Snapshot {number} · {date} · questionnaire {version}",
             number=info.number,

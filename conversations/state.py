@@ -28,6 +28,11 @@ class Answer:
     question_id: str
     state: AnswerState
     value: int | float | str | None = None
+    note: str | None = None  # why it differs from the person's previous snapshot, if they said
+
+    def same_as(self, other: Answer) -> bool:
+        """The same answer, whatever note either carries."""
+        return (self.state, self.value) == (other.state, other.value)
 
 
 @dataclass
@@ -39,3 +44,12 @@ class ResponseState:
     # Set while a person edits one answer from the review step: answering returns there.
     returning_to_review: bool = False
     snapshot_open: bool = True
+    # The person's answers in the team's previous snapshot: offered to keep, one input each.
+    previous: dict[str, Answer] = field(default_factory=dict)
+    # Set while asking why the answer to this question changed since last time.
+    note_for: str | None = None
+
+    def previous_answer(self, question_id: str) -> Answer | None:
+        """Last snapshot's answer to offer again; a skipped one is nothing to keep."""
+        answer = self.previous.get(question_id)
+        return answer if answer is not None and answer.state is not AnswerState.SKIPPED else None

@@ -17,6 +17,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    false,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 from sqlalchemy.types import TypeDecorator
@@ -68,6 +69,8 @@ class Team(Base):
     locale: Mapped[str] = mapped_column(String(8), default="en")
     timezone: Mapped[str] = mapped_column(String(64), default="UTC")
     anonymity_threshold: Mapped[int] = mapped_column(Integer, default=3)
+    # Exports name respondents only when the team chose so; otherwise R1, R2, …
+    export_names: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
@@ -118,6 +121,13 @@ class Response(Base):
     started_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
     submitted_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    # The same person's response in the team's previous snapshot, whose answers each question
+    # offers to keep ("Last time: Ad hoc").
+    previous_response_id: Mapped[int | None] = mapped_column(
+        ForeignKey("responses.id", ondelete="SET NULL")
+    )
+    # Set while the person is asked why an answer changed since last time.
+    note_for: Mapped[str | None] = mapped_column(String(32))
 
 
 class AnswerRow(Base):
@@ -131,6 +141,7 @@ class AnswerRow(Base):
     adoption: Mapped[int | None] = mapped_column(Integer)
     number: Mapped[float | None] = mapped_column(Float)
     text: Mapped[str | None] = mapped_column(Text)
+    note: Mapped[str | None] = mapped_column(Text)  # why it changed since the last snapshot
     answered_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 

@@ -15,8 +15,10 @@ from sqlalchemy import bindparam, delete, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import aliased
 
 from conversations.action_plan import ItemKind, PlanItem, PlannedItem
+from conversations.report import ChangeNote
 from conversations.scoring import Respondent
 from conversations.state import Answer, AnswerState, ResponseState, ResponseStatus
 from storage.models import (
@@ -138,12 +140,32 @@ async def latest_snapshot(
     return await session.scalar(query.with_for_update() if for_update else query)
 
 
+async def team_snapshots(session: AsyncSession, team_id: int) -> Sequence[Snapshot]:
+    return (
+        await session.scalars(
+            select(Snapshot).where(Snapshot.team_id == team_id).order_by(Snapshot.number)
+        )
+    ).all()
+
+
+async def lock_team(session: AsyncSession, team_id: int) -> None:
+    """Serialise snapshot changes of one team (a no-op lock on SQLite, whose writes are
+    serial anyway)."""
+    await session.execute(select(Team.id).where(Team.id == team_id).with_for_update())
+
+
+async def close_snapshot(session: AsyncSession, snapshot: Snapshot) -> None:
+    snapshot.status = "closed"
+    snapshot.closed_at = utcnow()
+    await session.flush()
+
+
 async def open_snapshot(
     session: AsyncSession, team_id: int, questionnaire_id: str, version: str
 ) -> Snapshot:
     """The team's open snapshot; the next one is opened when there is none."""
     # Lock the team so two people arriving together can't both open snapshot number n + 1.
-    await session.execute(select(Team.id).where(Team.id == team_id).with_for_update())
+    await lock_team(session, team_id)
     latest = await latest_snapshot(session, team_id)
     if latest is not None and latest.status == "open":
         return latest
@@ -166,7 +188,23 @@ async def open_snapshot(
 async def get_or_create_response(
     session: AsyncSession, snapshot_id: int, person_id: int, locale: str, first_question: str
 ) -> tuple[int, bool]:
-    """The person's response in the snapshot as (id, created)."""
+    """The person's response in the snapshot as (id, created). A new one remembers the
+    person's response in the team's latest earlier snapshot, whose answers it offers again."""
+    earlier = aliased(Snapshot)
+    previous = (
+        select(Response.id)
+        .join(earlier, earlier.id == Response.snapshot_id)
+        .where(
+            Response.person_id == person_id,
+            earlier.team_id
+            == select(Snapshot.team_id).where(Snapshot.id == snapshot_id).scalar_subquery(),
+            earlier.number
+            < select(Snapshot.number).where(Snapshot.id == snapshot_id).scalar_subquery(),
+        )
+        .order_by(earlier.number.desc())
+        .limit(1)
+        .scalar_subquery()
+    )
     statement = _insert(session, Response).values(
         snapshot_id=snapshot_id,
         person_id=person_id,
@@ -176,6 +214,7 @@ async def get_or_create_response(
         returning_to_review=False,
         started_at=utcnow(),
         updated_at=utcnow(),
+        previous_response_id=previous,
     )
     inserted = await session.execute(
         statement.on_conflict_do_nothing(index_elements=["snapshot_id", "person_id"]).returning(
@@ -198,15 +237,20 @@ _STATES = {state.value: state for state in AnswerState}
 
 
 def _answer(
-    question_id: str, state: str, adoption: int | None, number: float | None, text: str | None
+    question_id: str,
+    state: str,
+    adoption: int | None,
+    number: float | None,
+    text: str | None,
+    note: str | None = None,
 ) -> Answer:
     """An answer from its stored columns; the column that holds a value says its kind."""
     value = adoption if adoption is not None else number if number is not None else text
-    return Answer(question_id, _STATES[state], value)
+    return Answer(question_id, _STATES[state], value, note)
 
 
 def _answer_from_row(row: Any) -> Answer:
-    return _answer(row.question_id, row.state, row.adoption, row.number, row.text)
+    return _answer(row.question_id, row.state, row.adoption, row.number, row.text, row.note)
 
 
 # The answering hot path runs Core statements built once on the tables (not ORM entities): the
@@ -221,19 +265,29 @@ _STATE_QUERY = (
         _responses.c.position,
         _responses.c.status,
         _responses.c.returning_to_review,
+        _responses.c.note_for,
+        _responses.c.previous_response_id,
         _snapshots.c.status.label("snapshot_status"),
         _answers.c.question_id,
         _answers.c.state,
         _answers.c.adoption,
         _answers.c.number,
         _answers.c.text,
+        _answers.c.note,
     )
     .join(_snapshots, _snapshots.c.id == _responses.c.snapshot_id)
     .outerjoin(_answers, _answers.c.response_id == _responses.c.id)
     .where(_responses.c.id == bindparam("response_id"))
 )
 _STATE_QUERY_LOCKED = _STATE_QUERY.with_for_update(of=_responses)
-_ANSWER_COLUMNS = ("state", "adoption", "number", "text", "answered_at")
+_PREVIOUS_ANSWERS = select(
+    _answers.c.question_id,
+    _answers.c.state,
+    _answers.c.adoption,
+    _answers.c.number,
+    _answers.c.text,
+).where(_answers.c.response_id == bindparam("response_id"))
+_ANSWER_COLUMNS = ("state", "adoption", "number", "text", "note", "answered_at")
 
 
 @cache
@@ -253,6 +307,7 @@ _UPDATE_RESPONSE = (
         position=bindparam("position"),
         status=bindparam("status"),
         returning_to_review=bindparam("returning_to_review"),
+        note_for=bindparam("note_for"),
         updated_at=bindparam("updated_at"),
     )
 )
@@ -272,13 +327,19 @@ def load_state(
     rows = connection.execute(query, {"response_id": response_id}).all()
     if not rows:
         raise NotFound(f"response {response_id} does not exist")
-    locale, position, status, returning, snapshot_status = rows[0][:5]
+    locale, position, status, returning, note_for, previous_id, snapshot_status = rows[0][:7]
     answers: dict[str, Answer] = {}
     # Positional unpacking: this loop runs for every answer on every input a person sends.
-    for *_, question_id, state, adoption, number, text in rows:
+    for *_, question_id, state, adoption, number, text, note in rows:
         if question_id is None:
             continue
-        answers[question_id] = _answer(question_id, state, adoption, number, text)
+        answers[question_id] = _answer(question_id, state, adoption, number, text, note)
+    previous: dict[str, Answer] = {}
+    if previous_id is not None:
+        for row in connection.execute(_PREVIOUS_ANSWERS, {"response_id": previous_id}):
+            previous[row.question_id] = _answer(
+                row.question_id, row.state, row.adoption, row.number, row.text
+            )
     return ResponseState(
         locale=locale,
         position=position,
@@ -286,6 +347,8 @@ def load_state(
         answers=answers,
         returning_to_review=returning,
         snapshot_open=snapshot_status == "open",
+        previous=previous,
+        note_for=note_for,
     )
 
 
@@ -307,6 +370,7 @@ def save_state(
                 "adoption": answer.value if isinstance(answer.value, int) else None,
                 "number": answer.value if isinstance(answer.value, float) else None,
                 "text": answer.value if isinstance(answer.value, str) else None,
+                "note": answer.note,
                 "answered_at": now,
             }
             for answer in saved
@@ -320,6 +384,7 @@ def save_state(
             "position": state.position,
             "status": state.status.value,
             "returning_to_review": state.returning_to_review,
+            "note_for": state.note_for,
             "updated_at": now,
         },
     )
@@ -372,6 +437,7 @@ async def submitted_respondents(
             AnswerRow.adoption,
             AnswerRow.number,
             AnswerRow.text,
+            AnswerRow.note,
         )
         .join(Response, Response.id == AnswerRow.response_id)
         .where(Response.snapshot_id == snapshot_id, Response.status == "submitted")
@@ -502,6 +568,31 @@ async def assign_item(
     return row
 
 
+async def change_notes(session: AsyncSession, snapshot_id: int) -> list[ChangeNote]:
+    """The notes submitted respondents gave for answers that changed since last time, with the
+    earlier and the new adoption value (None for "don't know")."""
+    before = aliased(AnswerRow)
+    rows = await session.execute(
+        select(AnswerRow.question_id, AnswerRow.adoption, AnswerRow.note, before.adoption)
+        .join(Response, Response.id == AnswerRow.response_id)
+        .join(
+            before,
+            (before.response_id == Response.previous_response_id)
+            & (before.question_id == AnswerRow.question_id),
+        )
+        .where(
+            Response.snapshot_id == snapshot_id,
+            Response.status == "submitted",
+            AnswerRow.note.is_not(None),
+        )
+        .order_by(AnswerRow.response_id, AnswerRow.id)
+    )
+    return [
+        ChangeNote(question_id, before_value, after_value, note)
+        for question_id, after_value, note, before_value in rows
+    ]
+
+
 # ---------------------------------------------------------------------- export and forgetting
 
 
@@ -512,20 +603,27 @@ class AnswerRecord:
     question_id: str
     answer: Answer
     answered_at: dt.datetime
+    person_name: str | None = None  # None once the person was forgotten
 
 
 async def snapshot_answers(session: AsyncSession, snapshot_id: int) -> list[AnswerRecord]:
     rows = await session.execute(
-        select(AnswerRow, Response.status)
+        select(AnswerRow, Response.status, Person.display_name)
         .join(Response, Response.id == AnswerRow.response_id)
+        .outerjoin(Person, Person.id == Response.person_id)
         .where(Response.snapshot_id == snapshot_id)
         .order_by(AnswerRow.response_id, AnswerRow.id)
     )
     return [
         AnswerRecord(
-            row.response_id, status, row.question_id, _answer_from_row(row), row.answered_at
+            row.response_id,
+            status,
+            row.question_id,
+            _answer_from_row(row),
+            row.answered_at,
+            name,
         )
-        for row, status in rows
+        for row, status, name in rows
     ]
 
 
@@ -561,6 +659,11 @@ async def forget_person(session: AsyncSession, person_id: int, team_id: int) -> 
             )
         )
         deleted += result.rowcount or 0  # type: ignore[attr-defined]
+        await session.execute(
+            update(AnswerRow)
+            .where(AnswerRow.response_id.in_(closed_ids), AnswerRow.note.is_not(None))
+            .values(note=None)
+        )
         kept = (
             await session.scalar(
                 select(func.count())

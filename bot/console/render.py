@@ -8,6 +8,7 @@ import click
 
 from conversations.replies import (
     AnswerEcho,
+    NoteRequest,
     Notice,
     Paused,
     QuestionReply,
@@ -37,8 +38,12 @@ def render_reply(reply: Reply) -> str:
             lines.append(f"  {click.style(option.number or '', bold=True):>2}  {option.label}")
         if reply.current:
             lines.append(click.style(reply.current, fg="magenta"))
+        if reply.previous:
+            lines.append(click.style(reply.previous, fg="cyan"))
         lines.append(click.style(_wrap(reply.hint), dim=True))
         return "\n".join(lines)
+    if isinstance(reply, NoteRequest):
+        return "\n".join(["", _wrap(reply.text), click.style(_wrap(reply.hint), dim=True)])
     if isinstance(reply, AnswerEcho):
         return click.style(f"  ✓ {reply.answer}", fg="green")
     if isinstance(reply, Notice):
