@@ -105,7 +105,7 @@ def test_bad_lines_are_explained_and_nothing_is_lost(database_url: str) -> None:
         explanations = [line for line in shown.splitlines() if line.startswith("! ")]
         assert len(explanations) == 1, (typed[:20], shown[:300])
     exported = csmm(database_url, "export", "--team", "t", "--format", "json")
-    rows = json.loads(exported.stdout)
+    rows = json.loads(exported.stdout)["answers"]
     assert [(r["question_id"], r["value"]) for r in rows][:3] == [
         ("role", "team_lead"),
         ("ch_omni", 2),
@@ -135,12 +135,15 @@ def test_two_people_make_one_report_and_exports(
         database_url, "export", "--team", "support", "--format", "json", "--output", str(target)
     )
     assert written.returncode == 0
-    assert len(json.loads(target.read_text(encoding="utf-8"))) == 2 * len(sequence)
+    document = json.loads(target.read_text(encoding="utf-8"))
+    assert len(document["answers"]) == 2 * len(sequence)
+    assert document["overall_score"] == pytest.approx(200 / 3, abs=0.01)
 
     forget = csmm(database_url, "forget", "--team", "support", "--user", "bob", "--yes")
     assert forget.returncode == 0, forget.stderr
     assert f"Deleted {len(sequence)} answers" in forget.stdout
-    after = json.loads(csmm(database_url, "export", "--team", "support", "--format", "json").stdout)
+    exported = csmm(database_url, "export", "--team", "support", "--format", "json")
+    after = json.loads(exported.stdout)["answers"]
     assert len(after) == len(sequence) and {r["respondent"] for r in after} == {"R1"}
     assert "1 response submitted" in csmm(database_url, "report", "--team", "support").stdout
 
@@ -258,6 +261,8 @@ def test_forget_without_a_terminal_needs_yes(database_url: str) -> None:
     csmm(database_url, "plan", "--team", "t", "assign", "1", "--owner", "a")
     refused = csmm(database_url, "forget", "--team", "t", "--user", "a", stdin="n\n")
     assert refused.returncode == 1 and "--yes" in refused.stderr
-    assert len(json.loads(csmm(database_url, "export", "--team", "t", "--format", "json").stdout))
+    assert json.loads(csmm(database_url, "export", "--team", "t", "--format", "json").stdout)[
+        "answers"
+    ]
     assert csmm(database_url, "forget", "--team", "t", "--user", "a", "--yes").returncode == 0
     assert "owner: a" not in csmm(database_url, "plan", "--team", "t").stdout

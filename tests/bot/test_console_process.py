@@ -50,7 +50,9 @@ def test_kill_9_loses_no_acknowledged_answer(database_url: str) -> None:
         acknowledged += 1
     process.send_signal(signal.SIGKILL)
     process.wait()
-    rows = json.loads(csmm(database_url, "export", "--team", "t", "--format", "json").stdout)
+    rows = json.loads(csmm(database_url, "export", "--team", "t", "--format", "json").stdout)[
+        "answers"
+    ]
     assert len(rows) == acknowledged
     # And the next run picks up right after the last acknowledged answer.
     resumed = take(database_url, "t", "a", "")
@@ -201,5 +203,5 @@ def test_first_runs_in_parallel_on_a_new_file(tmp_path: Path) -> None:
         out, err = process.communicate("2\n", timeout=120)
         assert process.returncode == 0, err
         assert "✓" in out
-    rows = json.loads(csmm(url, "export", "--team", "t", "--format", "json").stdout)
+    rows = json.loads(csmm(url, "export", "--team", "t", "--format", "json").stdout)["answers"]
     assert len(rows) == 5

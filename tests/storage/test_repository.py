@@ -112,11 +112,11 @@ async def test_report_aggregates_people_and_plan_keeps_ticks(assessments: Assess
     report = await assessments.report(team)
     assert report.result.respondents == 2
     assert round(report.result.overall or 0) == 67
-    plan = await assessments.plan(team)
+    plan = (await assessments.plan(team)).items
     first = plan[0]
     await assessments.tick(team, 1, True, "lead")
     # Someone edits answers so that item no longer applies: a ticked item stays in the plan.
-    again = await assessments.plan(team)
+    again = (await assessments.plan(team)).items
     assert again[0].key == first.key and again[0].done and again[0].done_by == "lead"
     async with assessments.database.reading() as session:
         actions = (await session.scalars(select(AuditEvent.action))).all()
@@ -224,7 +224,7 @@ async def test_plan_keeps_items_someone_took_on(assessments: Assessments) -> Non
     opened = await assessments.open(who("a"))
     await answer_everything(assessments, opened.response_id, "3")  # level 3: level-4 blockers
     team = await assessments.find_team("team")
-    plan = await assessments.plan(team)
+    plan = (await assessments.plan(team)).items
     first = plan[0]
     assert first.key.startswith("practice:")
     await assessments.assign(team, 1, "Ayşe", None, "lead")
@@ -232,7 +232,7 @@ async def test_plan_keeps_items_someone_took_on(assessments: Assessments) -> Non
     number = assessments.sequence.number_of(first.key.removeprefix("practice:"))
     await assessments.handle_text(opened.response_id, f"change {number}")
     await assessments.handle_text(opened.response_id, "4")
-    again = await assessments.plan(team)
+    again = (await assessments.plan(team)).items
     kept = [item for item in again if item.key == first.key]
     assert kept and kept[0].owner == "Ayşe"
     unowned = plan[1].key
@@ -245,12 +245,12 @@ async def test_forgetting_the_last_respondent_empties_report_and_plan(
     opened = await assessments.open(who("solo"))
     await answer_everything(assessments, opened.response_id, "1")
     team = await assessments.find_team("team")
-    assert await assessments.plan(team)
+    assert (await assessments.plan(team)).items
     await assessments.forget(team, "console", "solo", "admin")
     report = await assessments.report(team)
     assert report.view.empty_note is not None
     assert report.view.sections == ()  # no blockers, no stale plan
-    assert await assessments.plan(team) == []
+    assert (await assessments.plan(team)).items == []
 
 
 async def test_chosen_language_carries_into_the_next_snapshot(assessments: Assessments) -> None:
