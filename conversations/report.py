@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -291,19 +292,19 @@ def _notes_section(
     titles: dict[str, str],
 ) -> Section:
     lines = []
-    for item in notes:
+    # The same words from several people are one piece of evidence, said by that many.
+    for item, count in Counter(notes).items():
         practice = questionnaire.practices[item.practice_id]
         dimension = questionnaire.dimension_of[item.practice_id]
-        lines.append(
-            loc._(
-                "{dimension}: {statement} — {before} → {after}: “{note}”",
-                dimension=titles[dimension.id],
-                statement=loc._(practice.statement),
-                before=_adoption_or_dont_know(loc, questionnaire, item.before),
-                after=_adoption_or_dont_know(loc, questionnaire, item.after),
-                note=item.note,
-            )
+        line = loc._(
+            "{dimension}: {statement} — {before} → {after}: “{note}”",
+            dimension=titles[dimension.id],
+            statement=loc._(practice.statement),
+            before=_adoption_or_dont_know(loc, questionnaire, item.before),
+            after=_adoption_or_dont_know(loc, questionnaire, item.after),
+            note=item.note,
         )
+        lines.append(f"{line} (×{count})" if count > 1 else line)
     heading = loc._("Why answers changed, in people's own words")
     return Section(heading, tuple(lines), SectionKind.NOTES)
 

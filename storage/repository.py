@@ -588,7 +588,7 @@ async def change_notes(session: AsyncSession, snapshot_id: int) -> list[ChangeNo
         .order_by(AnswerRow.response_id, AnswerRow.id)
     )
     return [
-        ChangeNote(question_id, before_value, after_value, note)
+        ChangeNote(question_id, before_value, after_value, note or "")
         for question_id, after_value, note, before_value in rows
     ]
 

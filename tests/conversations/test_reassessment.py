@@ -176,7 +176,9 @@ def test_pause_language_and_resume_keep_the_note_pending(conversation: Conversat
     turkish = conversation.handle_text(state, "language tr")
     assert turkish.state.locale == "tr"
     assert turkish.state.note_for == state.note_for
-    assert "Geçen sefer" in note_request(turkish).text or "geçen sefer" in note_request(turkish).text
+    assert (
+        "Geçen sefer" in note_request(turkish).text or "geçen sefer" in note_request(turkish).text
+    )
     why = conversation.handle_text(state, "why")
     assert "report" in why.replies[0].text  # type: ignore[union-attr]
     assert why.state == state
