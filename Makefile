@@ -44,6 +44,7 @@ catalogs: $(STAMP)
 
 bench: compile-catalogs
 	$(BIN)/python -m bench.engine
+	$(BIN)/python -m bench.reports
 
 clean:
 	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache

@@ -673,7 +673,10 @@ async def forget_person(session: AsyncSession, person_id: int, team_id: int) -> 
             or 0
         )
         await session.execute(
-            update(Response).where(Response.id.in_(closed_ids)).values(person_id=None)
+            # Nor does anything chain their anonymous responses from one snapshot to the next.
+            update(Response)
+            .where(Response.id.in_(closed_ids))
+            .values(person_id=None, previous_response_id=None)
         )
     # Their name goes from the team's checklist and audit trail too.
     name = await session.scalar(select(Person.display_name).where(Person.id == person_id))

@@ -9,6 +9,7 @@ import json
 from collections.abc import Callable
 
 import pytest
+from sqlalchemy import select
 
 from bot.assessments import Assessments, Participant, UserError
 from bot.reports.exports import export_csv, export_json
@@ -16,6 +17,7 @@ from conversations.questions import QuestionKind
 from conversations.report import SectionKind
 from conversations.state import REVIEW, ResponseStatus
 from storage import repository as repo
+from storage.models import Response
 
 TEAM = "support"
 
@@ -216,6 +218,8 @@ async def test_forgetting_a_person_removes_their_notes(assessments: Assessments)
     async with assessments.database.reading() as session:
         snapshots = await repo.team_snapshots(session, team.id)
         assert await repo.change_notes(session, snapshots[1].id) == []
+        links = await session.scalars(select(Response.previous_response_id))
+        assert set(links) == {None}  # nothing chains the anonymous responses together
 
 
 async def test_exports_agree_with_the_report(assessments: Assessments) -> None:
