@@ -236,6 +236,15 @@ def _change_section(
             areas = ", ".join(titles[d] for d in outcome.done_dimensions)
             line += " " + loc._("(done in: {areas})", areas=areas)
         lines.append(line)
+    if previous.questionnaire_version != change.current.questionnaire_version:
+        lines.append(
+            loc._(
+                "The questionnaire changed in between (version {before} → {after}), so some "
+                "scores may have moved because the questions did.",
+                before=previous.questionnaire_version,
+                after=change.current.questionnaire_version,
+            )
+        )
     heading = loc._(
         "Since snapshot {number} ({date})",
         number=previous.number,

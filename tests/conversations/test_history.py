@@ -4,6 +4,7 @@ report shows them."""
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import replace
 
 from conversations.action_plan import ItemKind, PlanItem
 from conversations.history import SnapshotScore, change_since_previous, plan_outcome
@@ -110,3 +111,26 @@ def test_identical_notes_are_shown_once_with_a_count(
     assert len(section.lines) == 2
     assert section.lines[0].endswith("Ad hoc → Repeatable: “new tool” (×3)")
     assert section.lines[1].endswith("Don't know → Repeatable: “x”")
+
+
+def test_a_questionnaire_change_between_snapshots_is_pointed_out(
+    questionnaire: Questionnaire, localizers: dict[str, Localizer]
+) -> None:
+    before = replace(snapshot(questionnaire, 1, 1), questionnaire_version="2025.2")
+    latest = snapshot(questionnaire, 2, 2)
+    change = change_since_previous([before, latest])
+    view = build_report(
+        questionnaire, latest.result, [], info(latest), localizers["en"], change=change
+    )
+    section = view.section(SectionKind.CHANGE)
+    assert section is not None
+    assert any("version 2025.2 → 2026.1" in line for line in section.lines)
+    same = build_report(
+        questionnaire,
+        latest.result,
+        [],
+        info(latest),
+        localizers["en"],
+        change=change_since_previous([snapshot(questionnaire, 1, 1), latest]),
+    )
+    assert not any("version" in line for line in same.section(SectionKind.CHANGE).lines)  # type: ignore[union-attr]
