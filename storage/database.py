@@ -248,8 +248,30 @@ class Database:
             config.attributes["connection"] = connection
             command.upgrade(config, "head")
 
-        async with self.engine.begin() as connection:
-            await connection.run_sync(run)
+        writer = self._sqlite_writer
+        if writer is None:
+            async with self.engine.begin() as connection:
+                await connection.run_sync(run)
+            return
+
+        def run_without_foreign_keys() -> None:
+            # SQLite changes a table's constraints by copying it and dropping the original; with
+            # foreign keys enforced, that drop would cascade-delete every row that refers to it.
+            # The pragma only takes effect outside a transaction, hence the raw connection.
+            with writer.engine.connect() as connection:
+                raw = connection.connection.driver_connection
+                assert raw is not None
+                raw.execute("PRAGMA foreign_keys=OFF")
+                try:
+                    with connection.begin():
+                        run(connection)
+                        broken = connection.exec_driver_sql("PRAGMA foreign_key_check").all()
+                        if broken:
+                            raise RuntimeError(f"migration broke foreign keys: {broken[:5]}")
+                finally:
+                    raw.execute("PRAGMA foreign_keys=ON")
+
+        await asyncio.get_running_loop().run_in_executor(writer.thread, run_without_foreign_keys)
 
     async def check_schema(self, *, create_if_empty: bool = False) -> None:
         """Refuse an outdated schema; an empty database is created when allowed."""

@@ -74,3 +74,51 @@ async def test_home_relative_paths_and_double_dispose(
 def test_in_memory_sqlite_is_refused(url: str) -> None:
     with pytest.raises(UnsupportedDatabase, match="CSMM_DATABASE_URL"):
         Database(url)
+
+
+OLD_ROWS = [
+    "INSERT INTO teams (id, platform, external_id, name, locale, timezone, anonymity_threshold,"
+    " created_at) VALUES (1, 'console', 't', 't', 'tr', 'UTC', 3, '2026-01-01 00:00:00')",
+    "INSERT INTO people (id, platform, external_id, display_name, created_at)"
+    " VALUES (1, 'console', 'ayse', 'ayse', '2026-01-01 00:00:00')",
+    "INSERT INTO snapshots (id, team_id, number, questionnaire_id, questionnaire_version, status,"
+    " opened_at) VALUES (1, 1, 1, 'csmm', '2026.1', 'open', '2026-01-01 00:00:00')",
+    "INSERT INTO responses (id, snapshot_id, person_id, locale, status, position,"
+    " returning_to_review, started_at, updated_at) VALUES (1, 1, 1, 'tr', 'submitted', '@review',"
+    " false, '2026-01-01 00:00:00', '2026-01-01 00:00:00')",
+    "INSERT INTO answers (response_id, question_id, state, adoption, answered_at)"
+    " VALUES (1, 'ch_omni', 'answered', 2, '2026-01-01 00:00:00')",
+    "INSERT INTO action_items (snapshot_id, key, position, kind, text, state)"
+    " VALUES (1, 'step:x', 1, 'step', 'Do it', 'done')",
+]
+
+
+async def test_upgrading_a_database_with_answers_keeps_every_row(empty_database_url: str) -> None:
+    """Migrations that rebuild tables (SQLite's way to add a constraint) must not cascade."""
+    from alembic import command
+
+    from storage.database import alembic_config
+
+    database = Database(empty_database_url)
+    config = alembic_config(database.url)
+
+    def to_first_revision(connection: object) -> None:
+        config.attributes["connection"] = connection
+        command.upgrade(config, "0001")
+
+    async with database.engine.begin() as connection:
+        await connection.run_sync(to_first_revision)
+        for statement in OLD_ROWS:
+            await connection.execute(text(statement))
+    await database.upgrade()
+    async with database.reading() as session:
+        counts = {
+            table: await session.scalar(text(f"SELECT count(*) FROM {table}"))
+            for table in ("teams", "people", "snapshots", "responses", "answers", "action_items")
+        }
+        names = await session.scalar(text("SELECT export_names FROM teams"))
+    revision, _ = await database.current_revision()
+    await database.dispose()
+    assert counts == dict.fromkeys(counts, 1)
+    assert names in (False, 0)
+    assert revision == "0002"
