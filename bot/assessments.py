@@ -229,16 +229,17 @@ class Assessments:
     async def _current_plan(self, session: AsyncSession, team: Team) -> TeamPlan:
         """The latest snapshot's plan, refreshed; while that snapshot has no results yet, the
         team keeps working on the plan of the one before."""
-        snapshots = await repo.team_snapshots(session, team.id)
-        if not snapshots:
+        latest = await repo.latest_snapshot(session, team.id, for_update=True)
+        if latest is None:
             return TeamPlan([], None, None)
-        latest = await self._latest(session, team, lock=True)
         items = await self._refreshed_plan(
             session, latest, await self._result(session, latest, team)
         )
         if items:
             return TeamPlan(items, latest.number, latest.number)
-        for earlier in reversed(snapshots[:-1]):
+        # Listed after the lock, so a snapshot opened meanwhile can't shift which one is "before".
+        snapshots = await repo.team_snapshots(session, team.id)
+        for earlier in reversed([s for s in snapshots if s.number < latest.number]):
             items = await repo.plan_items(session, earlier.id)
             if items:
                 return TeamPlan(items, earlier.number, latest.number)
@@ -284,6 +285,7 @@ class Assessments:
             change=change,
             previous_plan=outcome,
             notes=notes,
+            plan_snapshot=plan.snapshot_number,
         )
         return TeamReport(view, result, info.number, tuple(history), loc.locale)
 

@@ -396,6 +396,11 @@ class Conversation:
         loc = self._loc(state)
         question = self.sequence.by_id(answer.question_id)
         answers = {**state.answers, answer.question_id: answer}
+        given = state.answers.get(question.id)
+        if given is not None and given.note and answer.same_as(given):
+            # Giving the same answer again keeps the reason already given for it.
+            answer = replace(answer, note=given.note)
+            answers[question.id] = answer
         position = self._next_position(state, answer.question_id, answers)
         last_time = state.previous_answer(question.id)
         changed = (
@@ -403,6 +408,7 @@ class Conversation:
             and last_time is not None
             and answer.state is not AnswerState.SKIPPED
             and not answer.same_as(last_time)
+            and not answer.note
         )
         new_state = replace(
             state,
@@ -510,16 +516,20 @@ class Conversation:
                 "they tell the team what actually changed."
             )
             return Turn(state, replies=(Notice(explanation), *self.current(state)))
-        if command is not None and command.command in (
-            Command.PAUSE,
-            Command.CONTINUE,
-            Command.LANGUAGE,
-        ):
+        if command is not None and bare in (Command.PAUSE, Command.CONTINUE):
             return self._command(state, command)
-        if bare is not None:  # "submit", "don't know"… mean nothing as a note
+        if command is not None and command.command is Command.LANGUAGE:
+            # "dil tr" switches language; "Dil sorunu" ("a language problem") is a note.
+            if bare is not None or self.commands.language(command.argument) is not None:
+                return self._command(state, command)
+        elif command is not None and command.command is Command.CHANGE:
+            if command.argument is not None and command.argument.isdigit():
+                return self._change(replace(state, note_for=None), command.argument)
+        elif bare is not None:  # "submit", "don't know"… mean nothing as a note
             return self._invalid(state, self.note_request(state, question_id).hint)
-        if not any(ch.isalpha() for ch in text):
-            # A bare "3" here is far likelier an answer meant for the next question than a note.
+        if not any(ch.isalpha() for ch in text) or fold(text) in self._scale_words:
+            # A bare "3" or "Repeatable" here is far likelier an answer meant for the next
+            # question than a note.
             return self._invalid(
                 state,
                 loc._(

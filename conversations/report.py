@@ -33,12 +33,10 @@ class SnapshotInfo:
 
 @dataclass(frozen=True)
 class ChangeNote:
-    """A person's short "why" for an answer that differs from their previous snapshot's.
-    ``before``/``after`` are adoption values; None stands for "don't know"."""
+    """A person's short "why" for a practice answer that differs from their previous
+    snapshot's. The report shows it beside the team's change, never the person's own answers."""
 
     practice_id: str
-    before: int | None
-    after: int | None
     note: str
 
 
@@ -222,7 +220,10 @@ def _change_section(
             lines.append(loc._("Better: {areas}", areas=", ".join(up)))
         if down:
             lines.append(loc._("Worse: {areas}", areas=", ".join(down)))
-    else:
+    elif any(
+        score is not None and previous.result.dimensions.get(dimension_id) is not None
+        for dimension_id, score in change.current.result.dimensions.items()
+    ):
         lines.append(loc._("No dimension score moved."))
     if outcome is not None:
         line = loc.ngettext(
@@ -251,12 +252,6 @@ def _change_section(
         date=loc.date(previous.opened_on),
     )
     return Section(heading, tuple(lines), SectionKind.CHANGE)
-
-
-def _adoption_or_dont_know(loc: Localizer, questionnaire: Questionnaire, value: int | None) -> str:
-    if value is None:
-        return loc._(questionnaire.dont_know.label)
-    return loc._(questionnaire.scale[value].label)
 
 
 def _blocker_section(
@@ -299,20 +294,33 @@ def _notes_section(
     questionnaire: Questionnaire,
     notes: Sequence[ChangeNote],
     titles: dict[str, str],
+    change: Change | None,
 ) -> Section:
     lines = []
     # The same words from several people are one piece of evidence, said by that many.
     for item, count in Counter(notes).items():
+        if item.practice_id not in questionnaire.practices:
+            continue  # a question an older questionnaire version asked
         practice = questionnaire.practices[item.practice_id]
-        dimension = questionnaire.dimension_of[item.practice_id]
-        line = loc._(
-            "{dimension}: {statement} — {before} → {after}: “{note}”",
-            dimension=titles[dimension.id],
-            statement=loc._(practice.statement),
-            before=_adoption_or_dont_know(loc, questionnaire, item.before),
-            after=_adoption_or_dont_know(loc, questionnaire, item.after),
-            note=item.note,
-        )
+        dimension = titles[questionnaire.dimension_of[item.practice_id].id]
+        before = change.previous.result.practices.get(item.practice_id) if change else None
+        after = change.current.result.practices.get(item.practice_id) if change else None
+        if before is not None and after is not None:
+            line = loc._(
+                "{dimension}: {statement} — team: {before} → {after}. “{note}”",
+                dimension=dimension,
+                statement=loc._(practice.statement),
+                before=_adoption_text(loc, questionnaire, before.adoption),
+                after=_adoption_text(loc, questionnaire, after.adoption),
+                note=item.note,
+            )
+        else:
+            line = loc._(
+                "{dimension}: {statement} — “{note}”",
+                dimension=dimension,
+                statement=loc._(practice.statement),
+                note=item.note,
+            )
         lines.append(f"{line} (×{count})" if count > 1 else line)
     heading = loc._("Why answers changed, in people's own words")
     return Section(heading, tuple(lines), SectionKind.NOTES)
@@ -352,9 +360,11 @@ def build_report(
     change: Change | None = None,
     previous_plan: PlanOutcome | None = None,
     notes: Sequence[ChangeNote] = (),
+    plan_snapshot: int | None = None,
 ) -> ReportView:
     """The report of one snapshot. ``change`` compares it with the previous scored snapshot
-    (and is ignored unless it is about this one); ``history`` lists every snapshot of the team."""
+    (and is ignored unless it is about this one); ``history`` lists every snapshot of the team;
+    ``plan_snapshot`` says which snapshot ``plan`` comes from when not this one."""
     level = questionnaire.level(result.level)
     level_name = loc._(level.name)
     titles = {d.id: loc._(d.title) for d in questionnaire.dimensions}
@@ -426,7 +436,7 @@ def build_report(
             )
         )
     if notes:
-        sections.append(_notes_section(loc, questionnaire, notes, titles))
+        sections.append(_notes_section(loc, questionnaire, notes, titles, change))
     if result.groups:
         sections.append(
             Section(
@@ -450,6 +460,14 @@ def build_report(
     if plan:
         done = sum(1 for item in plan if item.done)
         plan_heading = loc._("Action plan ({done} of {total} done)", done=done, total=len(plan))
+        if plan_snapshot is not None and plan_snapshot != info.number:
+            # The new snapshot has no results yet: the team still works on the earlier plan.
+            plan_heading = loc._(
+                "Action plan of snapshot {number} ({done} of {total} done)",
+                number=plan_snapshot,
+                done=done,
+                total=len(plan),
+            )
         sections.append(
             Section(
                 plan_heading,

@@ -189,13 +189,15 @@ async def get_or_create_response(
     session: AsyncSession, snapshot_id: int, person_id: int, locale: str, first_question: str
 ) -> tuple[int, bool]:
     """The person's response in the snapshot as (id, created). A new one remembers the
-    person's response in the team's latest earlier snapshot, whose answers it offers again."""
+    person's submitted response in the team's latest earlier snapshot, whose answers it offers
+    again."""
     earlier = aliased(Snapshot)
     previous = (
         select(Response.id)
         .join(earlier, earlier.id == Response.snapshot_id)
         .where(
             Response.person_id == person_id,
+            Response.status == "submitted",  # a response left half-done has little to offer
             earlier.team_id
             == select(Snapshot.team_id).where(Snapshot.id == snapshot_id).scalar_subquery(),
             earlier.number
@@ -569,17 +571,10 @@ async def assign_item(
 
 
 async def change_notes(session: AsyncSession, snapshot_id: int) -> list[ChangeNote]:
-    """The notes submitted respondents gave for answers that changed since last time, with the
-    earlier and the new adoption value (None for "don't know")."""
-    before = aliased(AnswerRow)
+    """The notes submitted respondents gave for answers that changed since last time."""
     rows = await session.execute(
-        select(AnswerRow.question_id, AnswerRow.adoption, AnswerRow.note, before.adoption)
+        select(AnswerRow.question_id, AnswerRow.note)
         .join(Response, Response.id == AnswerRow.response_id)
-        .join(
-            before,
-            (before.response_id == Response.previous_response_id)
-            & (before.question_id == AnswerRow.question_id),
-        )
         .where(
             Response.snapshot_id == snapshot_id,
             Response.status == "submitted",
@@ -587,10 +582,7 @@ async def change_notes(session: AsyncSession, snapshot_id: int) -> list[ChangeNo
         )
         .order_by(AnswerRow.response_id, AnswerRow.id)
     )
-    return [
-        ChangeNote(question_id, before_value, after_value, note or "")
-        for question_id, after_value, note, before_value in rows
-    ]
+    return [ChangeNote(question_id, note or "") for question_id, note in rows]
 
 
 # ---------------------------------------------------------------------- export and forgetting

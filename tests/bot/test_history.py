@@ -132,6 +132,7 @@ async def test_second_snapshot_report_shows_notes_and_first_plan(
     assert empty.view.empty_note is not None
     assert empty.view.section(SectionKind.HISTORY) is not None
     assert len(empty.view.plan) == len(first_plan.items)
+    assert empty.view.plan_heading.startswith("Action plan of snapshot 1 (2 of")
 
     in_channels = channels(assessments)
     await take(
@@ -144,7 +145,9 @@ async def test_second_snapshot_report_shows_notes_and_first_plan(
     notes = report.section(SectionKind.NOTES)
     assert notes is not None
     assert len(notes.lines) == len(in_channels)
-    assert all("Ad hoc → Repeatable: “New shared inbox <3 & routing”" in n for n in notes.lines)
+    assert all(
+        "team: Ad hoc → Repeatable. “New shared inbox <3 & routing”" in n for n in notes.lines
+    )
     change = report.section(SectionKind.CHANGE)
     assert change is not None
     total = len(first_plan.items)
@@ -268,3 +271,17 @@ async def test_exports_name_people_only_when_the_team_chose_so(
     team = await assessments.find_team(TEAM)
     document = json.loads(export_json(await assessments.export(team), assessments.sequence))
     assert {a["respondent"] for a in document["answers"]} == {"ayse"}
+
+
+async def test_last_time_means_the_last_submitted_answers(assessments: Assessments) -> None:
+    await take(assessments, "ayse", lambda _: "4")
+    team = await assessments.find_team(TEAM)
+    await assessments.new_snapshot(team, "lead")
+    half_done = await assessments.open(who("ayse"))
+    await assessments.handle_text(half_done.response_id, "same")  # only the role, then gone
+    await take(assessments, "mehmet", lambda _: "2")
+    await assessments.new_snapshot(team, "lead")
+    opened = await assessments.open(who("ayse"))
+    assert len(opened.turn.state.previous) == len(assessments.sequence)
+    first_practice = next(iter(assessments.questionnaire.practices))
+    assert opened.turn.state.previous[first_practice].value == 3  # Systematic, from snapshot 1

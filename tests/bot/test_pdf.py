@@ -91,7 +91,7 @@ def full_report(questionnaire: Questionnaire, loc: Localizer) -> ReportView:
         history=history,
         change=change_since_previous(history),
         previous_plan=plan_outcome(questionnaire, 1, plan_items(questionnaire, before)),
-        notes=[ChangeNote(blocker, 1, 0, NOTE)],
+        notes=[ChangeNote(blocker, NOTE)],
     )
 
 

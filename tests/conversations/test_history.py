@@ -97,20 +97,74 @@ def test_report_shows_the_change_only_for_its_own_snapshot(
     assert waiting.empty_note is not None
 
 
-def test_identical_notes_are_shown_once_with_a_count(
+def test_notes_show_the_team_change_once_per_wording(
     questionnaire: Questionnaire, localizers: dict[str, Localizer]
 ) -> None:
-    latest = snapshot(questionnaire, 1, 2)
+    history = [snapshot(questionnaire, 1, 1), snapshot(questionnaire, 2, 2)]
+    latest = history[-1]
     practice = next(iter(questionnaire.practices))
-    notes = [ChangeNote(practice, 1, 2, "new tool")] * 3 + [ChangeNote(practice, None, 2, "x")]
+    notes = [ChangeNote(practice, "new tool")] * 3 + [
+        ChangeNote(practice, "x"),
+        ChangeNote("dropped_question", "from an older questionnaire"),
+    ]
     view = build_report(
-        questionnaire, latest.result, [], info(latest), localizers["en"], notes=notes
+        questionnaire,
+        latest.result,
+        [],
+        info(latest),
+        localizers["en"],
+        change=change_since_previous(history),
+        notes=notes,
     )
     section = view.section(SectionKind.NOTES)
     assert section is not None
     assert len(section.lines) == 2
-    assert section.lines[0].endswith("Ad hoc → Repeatable: “new tool” (×3)")
-    assert section.lines[1].endswith("Don't know → Repeatable: “x”")
+    # The team's answer, not the person's: individual answers stay with their author.
+    assert section.lines[0].endswith("— team: Ad hoc → Repeatable. “new tool” (×3)")
+    assert section.lines[1].endswith("— team: Ad hoc → Repeatable. “x”")
+    without_change = build_report(
+        questionnaire, latest.result, [], info(latest), localizers["en"], notes=notes[:1]
+    )
+    lines = without_change.section(SectionKind.NOTES).lines  # type: ignore[union-attr]
+    assert lines[0].endswith("— “new tool”")
+
+
+def test_an_earlier_plan_is_labelled_with_its_snapshot(
+    questionnaire: Questionnaire, localizers: dict[str, Localizer]
+) -> None:
+    empty = snapshot(questionnaire, 2, None)
+    item = PlanItem(1, "step:s", ItemKind.STEP, "x", None, True)
+    view = build_report(
+        questionnaire, empty.result, [item], info(empty), localizers["en"], plan_snapshot=1
+    )
+    assert view.plan_heading == "Action plan of snapshot 1 (1 of 1 done)"
+    own = build_report(
+        questionnaire, empty.result, [item], info(empty), localizers["en"], plan_snapshot=2
+    )
+    assert own.plan_heading == "Action plan (1 of 1 done)"
+
+
+def test_no_move_is_claimed_when_nothing_could_be_compared(
+    questionnaire: Questionnaire, localizers: dict[str, Localizer]
+) -> None:
+    history = [snapshot(questionnaire, 1, None), snapshot(questionnaire, 2, 2)]
+    unknown = SnapshotScore(
+        1,
+        dt.date(2026, 1, 1),
+        None,
+        "2026.1",
+        1,
+        0,
+        score(questionnaire, [person(questionnaire, None)]),
+    )
+    change = change_since_previous([unknown, history[1]])
+    assert change is not None
+    view = build_report(
+        questionnaire, history[1].result, [], info(history[1]), localizers["en"], change=change
+    )
+    lines = view.section(SectionKind.CHANGE).lines  # type: ignore[union-attr]
+    assert "No dimension score moved." not in lines
+    assert not any(line.startswith(("Better", "Worse")) for line in lines)
 
 
 def test_a_questionnaire_change_between_snapshots_is_pointed_out(

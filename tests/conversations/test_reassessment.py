@@ -206,3 +206,42 @@ def test_no_previous_snapshot_means_no_last_time(conversation: Conversation) -> 
     assert turn.state.note_for is None
     assert asked(turn).previous is None
     assert errors(conversation.handle_text(state, "same"))
+
+
+def test_two_word_inputs_at_the_note_step(conversation: Conversation) -> None:
+    state = conversation.handle_text(at_first_practice(conversation), "4").state
+    # A language problem is a note; "language tr" still switches.
+    assert conversation.handle_text(state, "Dil sorunu").saved[0].note == "Dil sorunu"
+    assert conversation.handle_text(state, "change management").saved[0].note == (
+        "change management"
+    )
+    assert conversation.handle_text(state, "dil tr").state.locale == "tr"
+    # "change 5" is the command: no note, straight to question 5.
+    changed = conversation.handle_text(state, "değiştir 5")
+    assert not changed.saved
+    assert changed.state.note_for is None
+    assert changed.state.position == conversation.sequence.at(5).id  # type: ignore[union-attr]
+
+
+def test_an_answer_word_is_not_a_note(conversation: Conversation) -> None:
+    state = conversation.handle_text(at_first_practice(conversation), "4").state
+    for word in ("Repeatable", "sistematik", "SİSTEMATİK"):
+        turn = conversation.handle_text(state, word)
+        assert not turn.saved, word
+        assert any("A note needs words" in e for e in errors(turn)), word
+        assert isinstance(turn.replies[-1], NoteRequest)
+
+
+def test_answering_the_same_again_keeps_the_note(conversation: Conversation) -> None:
+    start = at_first_practice(conversation)
+    practice = start.position
+    state = conversation.handle_text(start, "4").state
+    state = conversation.handle_text(state, "hired a QA lead").state
+    state = conversation.handle_text(state, "back").state
+    assert state.position == practice
+    again = conversation.handle_text(state, "4")
+    assert again.saved == (Answer(practice, AnswerState.ANSWERED, 3, "hired a QA lead"),)
+    assert again.state.note_for is None  # the reason is already there: not asked twice
+    other = conversation.handle_text(state, "3")
+    assert other.saved == (Answer(practice, AnswerState.ANSWERED, 2),)
+    assert other.state.note_for == practice  # a different answer needs its own reason
