@@ -6,7 +6,10 @@ import asyncio
 import datetime as dt
 import functools
 import getpass
+import logging
 import os
+import re
+import signal
 import sys
 from collections.abc import Awaitable, Callable, Coroutine
 from pathlib import Path
@@ -22,7 +25,7 @@ from bot.i18n import localizers
 from bot.reports.charts import radar_png, trend_png
 from bot.reports.exports import export_csv, export_json
 from bot.reports.pdf import report_pdf
-from bot.settings import Settings
+from bot.settings import Settings, TelegramSettings
 from conversations.commands import LANGUAGE_LABELS
 from conversations.i18n import SUPPORTED_LOCALES, Localizer, normalize_locale
 from conversations.questionnaire import Questionnaire, QuestionnaireError, load_questionnaire
@@ -422,6 +425,49 @@ def team(team: str, names: bool | None, by: str, lang: str | None) -> None:
         )
 
     click.echo(_run(_with_assessments(work)))
+
+
+TOKEN_FORMAT = re.compile(r"\d+:[A-Za-z0-9_-]+")
+
+
+@cli.command(short_help="Run the Telegram bot (long polling).")
+@LANG_OPTION
+@_friendly_errors
+def telegram(lang: str | None) -> None:
+    """Run the Telegram bot until Ctrl-C: people answer in a private chat with it.
+
+    Needs TELEGRAM_BOT_TOKEN (from @BotFather); TELEGRAM_API_URL points at another Bot API
+    server (default: Telegram's own).
+    """
+    from bot.telegram.app import build_application, run_polling
+
+    loc = cli_localizer(lang)
+    settings = TelegramSettings()
+    token = settings.bot_token.get_secret_value().strip() if settings.bot_token else ""
+    if not token:
+        raise CliError(loc, loc._("Set TELEGRAM_BOT_TOKEN to the token @BotFather gave you."))
+    if not TOKEN_FORMAT.fullmatch(token):
+        raise CliError(
+            loc,
+            loc._(
+                "TELEGRAM_BOT_TOKEN does not look like a bot token (digits, a colon, then letters)."
+            ),
+        )
+    # HTTP client logs name every request URL, and Bot API URLs carry the token.
+    logging.getLogger("httpx").setLevel(logging.WARNING)
+
+    async def serve() -> None:
+        assessments = await _assessments(create_if_empty=True)
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for signum in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(signum, stop.set)
+        try:
+            await run_polling(build_application(assessments, token, settings.api_url), stop)
+        finally:
+            await assessments.database.dispose()
+
+    _run(serve())
 
 
 @cli.command(short_help="Delete a person's answers for a team.")

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from pydantic import Field
+from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from storage.database import default_database_url
@@ -15,3 +15,17 @@ class Settings(BaseSettings):
     questionnaire: str | None = None  # path to another questionnaire file
     # For new teams; unset means the questionnaire file's default (3).
     anonymity_threshold: int | None = Field(default=None, ge=1, le=50)
+
+
+TELEGRAM_API = "https://api.telegram.org/bot"
+
+
+class TelegramSettings(BaseSettings):
+    """The Telegram channel's settings: named as Telegram's own tools name them."""
+
+    model_config = SettingsConfigDict(env_prefix="TELEGRAM_", extra="ignore")
+
+    # A secret: never printed, never logged (repr hides it).
+    bot_token: SecretStr | None = None
+    # The Bot API base URL, token appended, as python-telegram-bot's base_url.
+    api_url: str = TELEGRAM_API

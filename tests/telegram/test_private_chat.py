@@ -1,0 +1,141 @@
+"""The questionnaire in a Telegram private chat: the real polling loop against the fake Bot API,
+on a real database."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from typing import Any
+
+import pytest
+
+from bot.assessments import Assessments
+from bot.telegram.app import build_application, run_polling
+from tests.telegram.fake_bot_api import FakeBotApi
+
+TOKEN = "123456:TEST-token"
+
+
+@pytest.fixture
+async def fake() -> AsyncIterator[FakeBotApi]:
+    api = FakeBotApi(TOKEN)
+    await api.start()
+    yield api
+    await api.stop()
+
+
+@pytest.fixture
+async def running(fake: FakeBotApi, assessments: Assessments) -> AsyncIterator[FakeBotApi]:
+    stop = asyncio.Event()
+    task = asyncio.create_task(
+        run_polling(build_application(assessments, TOKEN, fake.base_url), stop)
+    )
+    yield fake
+    stop.set()
+    await asyncio.wait_for(task, 30)
+
+
+def last_text(api: FakeBotApi, chat_id: int) -> str:
+    sent = api.sent(chat_id)
+    return str(sent[-1]["text"]) if sent else ""
+
+
+def buttons(message: dict[str, Any]) -> list[dict[str, Any]]:
+    markup = message.get("reply_markup") or {}
+    return [b for row in markup.get("inline_keyboard", []) for b in row]
+
+
+async def test_a_turkish_person_answers_by_buttons_and_the_message_is_edited(
+    running: FakeBotApi,
+) -> None:
+    api = running
+    ayse = api.user(501, "Ayşe", language_code="tr")
+    api.send_text(ayse, "/start")
+    await api.wait_for(lambda: len(api.sent(501)) >= 2)
+    welcome, question = api.sent(501)[:2]
+    assert "sorudan" in str(welcome["text"]) or "soru" in str(welcome["text"])
+    assert "1/35" in str(question["text"])
+    labels = [b["text"] for b in buttons(question)]
+    assert "Takım lideri" in labels
+
+    api.press(ayse, question, "q:role:team_lead")
+    await api.wait_for(lambda: "2/35" in last_text(api, 501))
+    edited = api.messages(501)[question["message_id"]]
+    assert "Takım lideri" in str(edited["text"])
+    assert not buttons(edited)  # the answered question keeps no dead keyboard
+    assert any(c[0] == "answerCallbackQuery" for c in api.calls)
+
+
+async def test_typed_answers_stale_buttons_and_redelivered_updates(running: FakeBotApi) -> None:
+    api = running
+    bob = api.user(502, "Bob", language_code="en")
+    api.send_text(bob, "/start")
+    await api.wait_for(lambda: "1/35" in last_text(api, 502))
+    first_question = api.sent(502)[-1]
+    update = api.send_text(bob, "2")
+    await api.wait_for(lambda: "2/35" in last_text(api, 502))
+    # Answered by typing: the question turns into its answer, its buttons gone.
+    answered = api.messages(502)[first_question["message_id"]]
+    assert not buttons(answered)
+    assert "Team lead" in str(answered["text"])
+
+    before = len(api.sent(502))
+    api.send_update(update)  # Telegram delivers the same update again
+    api.send_text(bob, "3")
+    api.send_text(bob, "pause")
+    # Updates are handled in order, so once the pause is confirmed all three were handled.
+    await api.wait_for(lambda: last_text(api, 502).startswith("Paused"))
+    # The redelivered "2" changed nothing: only "3" was answered, with one new question.
+    new_texts = [str(m["text"]) for m in api.sent(502)[before:]]
+    assert len(new_texts) == 2
+    assert "3/35" in new_texts[0]
+    assert not any("4/35" in text for text in new_texts)
+
+    # A button of an earlier question: an alert, and nothing changes.
+    stale = {
+        **first_question,
+        "reply_markup": {"inline_keyboard": [[{"text": "x", "callback_data": "q:role:agent"}]]},
+    }
+    api.send_update(
+        {
+            "callback_query": {
+                "id": "stale-1",
+                "from": bob,
+                "message": stale,
+                "chat_instance": "1",
+                "data": "q:role:agent",
+            }
+        }
+    )
+    await api.wait_for(
+        lambda: any(
+            c[0] == "answerCallbackQuery" and c[1].get("callback_query_id") == "stale-1"
+            for c in api.calls
+        )
+    )
+    alert = next(c[1] for c in api.calls if c[1].get("callback_query_id") == "stale-1")
+    assert alert.get("show_alert") in (True, "true")
+    assert last_text(api, 502).startswith("Paused")  # nothing new was sent
+
+
+async def test_photos_and_stickers_get_a_hint(running: FakeBotApi) -> None:
+    api = running
+    deniz = api.user(503, "Deniz", language_code="tr")
+    api.send_update(
+        {
+            "message": api.message(
+                deniz,
+                sticker={
+                    "file_id": "s",
+                    "file_unique_id": "s",
+                    "type": "regular",
+                    "width": 1,
+                    "height": 1,
+                    "is_animated": False,
+                    "is_video": False,
+                },
+            )
+        }
+    )
+    await api.wait_for(lambda: bool(api.sent(503)))
+    assert "Yalnızca yazıları" in last_text(api, 503)
