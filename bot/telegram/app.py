@@ -13,7 +13,7 @@ import logging
 from collections import OrderedDict
 from typing import Any
 
-from telegram import Bot, Message, Update, User
+from telegram import Bot, BotCommand, Message, Update, User
 from telegram.error import BadRequest
 from telegram.ext import (
     AIORateLimiter,
@@ -58,6 +58,8 @@ class TelegramChannel:
         private = filters.ChatType.PRIVATE
         application.add_handler(TypeHandler(Update, self._drop_redelivered), group=-1)
         application.add_handler(CommandHandler("start", self.start, private))
+        application.add_handler(CommandHandler("language", self.language, private))
+        application.add_handler(CommandHandler("help", self.help))
         application.add_handler(CallbackQueryHandler(self.button))
         application.add_handler(
             MessageHandler(private & filters.TEXT & ~filters.COMMAND, self.text)
@@ -81,6 +83,45 @@ class TelegramChannel:
         opened = await self.assessments.open(participant(user), fallback_locale=user.language_code)
         self._responses[user.id] = opened.response_id
         await self._send(message.chat_id, opened.turn.replies)
+
+    async def language(self, update: Update, context: Context) -> None:
+        """/language tr: the engine's own language switch, for this and later snapshots."""
+        user, message = update.effective_user, update.effective_message
+        if user is None or message is None:
+            return
+        word = " ".join(["language", *(context.args or [])])
+
+        async def switch(response_id: int) -> Turn:
+            return await self.assessments.handle_text(response_id, word)
+
+        turn = await self._turn(user, switch)
+        if turn is not None:
+            await self._send(message.chat_id, await self._retire_question(message.chat_id, turn))
+
+    async def help(self, update: Update, _context: Context) -> None:
+        user, message = update.effective_user, update.effective_message
+        if message is None:
+            return
+        loc = self.assessments.localizer(user.language_code if user else None)
+        await message.reply_text(
+            loc._(
+                "I run the customer-service maturity assessment, one question at a time. "
+                "/start begins or continues it, /language en or /language tr switches language. "
+                "Press the buttons or type your answers; type why at any question for an "
+                "explanation."
+            )
+        )
+
+    async def publish_commands(self) -> None:
+        """The command menu, in English and in Turkish for Turkish-speaking users."""
+        for locale, language_code in (("en", None), ("tr", "tr")):
+            loc = self.assessments.localizer(locale)
+            commands = [
+                BotCommand("start", loc._("Start or continue the assessment")),
+                BotCommand("language", loc._("Switch language: en or tr")),
+                BotCommand("help", loc._("What this bot does")),
+            ]
+            await self.bot.set_my_commands(commands, language_code=language_code)
 
     async def text(self, update: Update, _context: Context) -> None:
         user, message = update.effective_user, update.effective_message
@@ -211,7 +252,9 @@ def build_application(
         .rate_limiter(AIORateLimiter(max_retries=3))
         .build()
     )
-    TelegramChannel(assessments, application.bot).register(application)
+    channel = TelegramChannel(assessments, application.bot)
+    channel.register(application)
+    application.bot_data["channel"] = channel
     return application
 
 
@@ -220,6 +263,7 @@ async def run_polling(
 ) -> None:
     """Poll until ``stop`` is set; updates are confirmed to Telegram as they are fetched."""
     async with application:
+        await application.bot_data["channel"].publish_commands()
         await application.start()
         assert application.updater is not None
         await application.updater.start_polling(poll_interval=0, timeout=10)

@@ -139,3 +139,19 @@ async def test_photos_and_stickers_get_a_hint(running: FakeBotApi) -> None:
     )
     await api.wait_for(lambda: bool(api.sent(503)))
     assert "Yalnızca yazıları" in last_text(api, 503)
+
+
+async def test_commands_are_published_and_language_switches(running: FakeBotApi) -> None:
+    api = running
+    await api.wait_for(lambda: None in api.commands and "tr" in api.commands)
+    assert [c["command"] for c in api.commands[None]] == ["start", "language", "help"]
+    assert api.commands["tr"][0]["description"] != api.commands[None][0]["description"]
+    cem = api.user(504, "Cem", language_code="en")
+    api.send_text(cem, "/start")
+    await api.wait_for(lambda: "1/35" in last_text(api, 504))
+    api.send_text(cem, "/language tr")
+    await api.wait_for(lambda: "Sizin hakkınızda" in last_text(api, 504))
+    api.send_text(cem, "/language xx")
+    await api.wait_for(lambda: any("(en)" in str(m["text"]) for m in api.sent(504)[-2:]))
+    api.send_text(cem, "/help")
+    await api.wait_for(lambda: "/language" in last_text(api, 504))
