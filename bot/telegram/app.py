@@ -31,6 +31,7 @@ from telegram.ext import (
 from bot.assessments import Assessments, Participant, UserError
 from bot.telegram.render import render, report_text
 from conversations.engine import Turn
+from conversations.i18n import N_
 from conversations.replies import AnswerEcho, Notice, QuestionReply, Reply, Submitted, Tone
 
 PLATFORM = "telegram"
@@ -86,30 +87,17 @@ class TelegramChannel:
 
     async def language(self, update: Update, context: Context) -> None:
         """/language tr: the engine's own language switch, for this and later snapshots."""
-        user, message = update.effective_user, update.effective_message
-        if user is None or message is None:
-            return
-        word = " ".join(["language", *(context.args or [])])
-
-        async def switch(response_id: int) -> Turn:
-            return await self.assessments.handle_text(response_id, word)
-
-        turn = await self._turn(user, switch)
-        if turn is not None:
-            await self._send(message.chat_id, await self._retire_question(message.chat_id, turn))
+        await self._typed(update, " ".join(["language", *(context.args or [])]))
 
     async def help(self, update: Update, _context: Context) -> None:
-        user, message = update.effective_user, update.effective_message
-        if message is None:
-            return
-        loc = self.assessments.localizer(user.language_code if user else None)
-        await message.reply_text(
-            loc._(
+        await self._say(
+            update,
+            N_(
                 "I run the customer-service maturity assessment, one question at a time. "
                 "/start begins or continues it, /language en or /language tr switches language. "
                 "Press the buttons or type your answers; type why at any question for an "
                 "explanation."
-            )
+            ),
         )
 
     async def publish_commands(self) -> None:
@@ -124,10 +112,14 @@ class TelegramChannel:
             await self.bot.set_my_commands(commands, language_code=language_code)
 
     async def text(self, update: Update, _context: Context) -> None:
+        message = update.effective_message
+        if message is not None and message.text is not None:
+            await self._typed(update, message.text)
+
+    async def _typed(self, update: Update, text: str) -> None:
         user, message = update.effective_user, update.effective_message
-        if user is None or message is None or message.text is None:
+        if user is None or message is None:
             return
-        text = message.text
 
         async def answer(response_id: int) -> Turn:
             return await self.assessments.handle_text(response_id, text)
@@ -167,13 +159,16 @@ class TelegramChannel:
             await self._send(message.chat_id, replies)
 
     async def unexpected(self, update: Update, _context: Context) -> None:
-        user, message = update.effective_user, update.effective_message
-        if message is None:
-            return
-        loc = self.assessments.localizer(user.language_code if user else None)
-        await message.reply_text(
-            loc._("I can only read text and button presses. Type your answer, or /start.")
+        await self._say(
+            update, N_("I can only read text and button presses. Type your answer, or /start.")
         )
+
+    async def _say(self, update: Update, message_id: str) -> None:
+        """Reply with one message in the sender's Telegram language."""
+        user, message = update.effective_user, update.effective_message
+        if message is not None:
+            loc = self.assessments.localizer(user.language_code if user else None)
+            await message.reply_text(loc._(message_id))
 
     async def error(self, update: object, context: Context) -> None:
         # Never the update or the error's arguments: Bot API URLs carry the token.
