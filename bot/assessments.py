@@ -8,8 +8,8 @@ the caller sends the replies.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Awaitable, Callable, Mapping
-from dataclasses import dataclass
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from dataclasses import dataclass, replace
 
 from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -81,6 +81,7 @@ class TeamPlan:
     items: list[PlanItem]
     snapshot_number: int | None
     latest_number: int | None
+    snapshot_id: int | None = None  # where ticks and assignments go
 
 
 class Assessments:
@@ -187,21 +188,24 @@ class Assessments:
             )
         return teams[0]
 
-    async def _latest(self, session: AsyncSession, team: Team, *, lock: bool = False) -> Snapshot:
-        snapshot = await repo.latest_snapshot(session, team.id, for_update=lock)
-        if snapshot is None:
-            raise UserError(N_("Team “{name}” has no assessment yet."), name=team.name)
-        return snapshot
-
     async def _result(self, session: AsyncSession, snapshot: Snapshot, team: Team) -> Result:
         respondents = await repo.submitted_respondents(
             session, snapshot.id, self.questionnaire.role.id
         )
         return score(self.questionnaire, respondents, team.anonymity_threshold)
 
-    async def _history(self, session: AsyncSession, team: Team) -> list[SnapshotScore]:
+    async def _locked_snapshots(self, session: AsyncSession, team: Team) -> list[Snapshot]:
+        """The team's snapshots, oldest first, listed after locking the latest: a snapshot
+        opened meanwhile can't shift which one counts as the one before."""
+        if await repo.latest_snapshot(session, team.id, for_update=True) is None:
+            return []
+        return list(await repo.team_snapshots(session, team.id))
+
+    async def _history(
+        self, session: AsyncSession, team: Team, snapshots: Sequence[Snapshot]
+    ) -> list[SnapshotScore]:
         history = []
-        for snapshot in await repo.team_snapshots(session, team.id):
+        for snapshot in snapshots:
             counts = await repo.response_counts(session, snapshot.id)
             history.append(
                 SnapshotScore(
@@ -226,42 +230,50 @@ class Assessments:
             await repo.sync_plan(session, snapshot.id, planned)
         return await repo.plan_items(session, snapshot.id)
 
-    async def _current_plan(self, session: AsyncSession, team: Team) -> TeamPlan:
+    async def _current_plan(
+        self,
+        session: AsyncSession,
+        team: Team,
+        snapshots: Sequence[Snapshot],
+        latest_result: Result | None = None,
+    ) -> TeamPlan:
         """The latest snapshot's plan, refreshed; while that snapshot has no results yet, the
-        team keeps working on the plan of the one before."""
-        latest = await repo.latest_snapshot(session, team.id, for_update=True)
-        if latest is None:
+        team keeps working on the plan of the one before. ``snapshots`` come from
+        ``_locked_snapshots``; ``latest_result`` saves scoring the latest one again."""
+        if not snapshots:
             return TeamPlan([], None, None)
-        items = await self._refreshed_plan(
-            session, latest, await self._result(session, latest, team)
-        )
+        latest = snapshots[-1]
+        if latest_result is None:
+            latest_result = await self._result(session, latest, team)
+        items = await self._refreshed_plan(session, latest, latest_result)
         if items:
-            return TeamPlan(items, latest.number, latest.number)
-        # Listed after the lock, so a snapshot opened meanwhile can't shift which one is "before".
-        snapshots = await repo.team_snapshots(session, team.id)
-        for earlier in reversed([s for s in snapshots if s.number < latest.number]):
+            return TeamPlan(items, latest.number, latest.number, latest.id)
+        for earlier in reversed(snapshots[:-1]):
             items = await repo.plan_items(session, earlier.id)
             if items:
-                return TeamPlan(items, earlier.number, latest.number)
-        return TeamPlan([], latest.number, latest.number)
+                return TeamPlan(items, earlier.number, latest.number, earlier.id)
+        return TeamPlan([], latest.number, latest.number, latest.id)
 
     async def report(self, team: Team, locale: str | None = None) -> TeamReport:
         """The latest snapshot's report, with the change since the previous one. A team with
         no snapshot at all gets an empty report rather than an error."""
         loc = self.localizer(locale or team.locale)
         async with self.database.transaction() as session:
-            plan = await self._current_plan(session, team)
-            history = await self._history(session, team)
+            snapshots = await self._locked_snapshots(session, team)
+            history = await self._history(session, team, snapshots)
+            plan = await self._current_plan(
+                session, team, snapshots, history[-1].result if history else None
+            )
             change = change_since_previous(history)
             outcome = None
             notes: list[ChangeNote] = []
             if change is not None:
-                snapshots = {s.number: s for s in await repo.team_snapshots(session, team.id)}
+                by_number = {s.number: s for s in snapshots}
                 previous_items = await repo.plan_items(
-                    session, snapshots[change.previous.number].id
+                    session, by_number[change.previous.number].id
                 )
                 outcome = plan_outcome(self.questionnaire, change.previous.number, previous_items)
-                notes = await repo.change_notes(session, snapshots[change.current.number].id)
+                notes = await repo.change_notes(session, by_number[change.current.number].id)
         latest = history[-1] if history else None
         info = SnapshotInfo(
             team=team.name,
@@ -291,7 +303,8 @@ class Assessments:
 
     async def history(self, team: Team) -> list[SnapshotScore]:
         async with self.database.reading() as session:
-            return await self._history(session, team)
+            snapshots = await repo.team_snapshots(session, team.id)
+            return await self._history(session, team, snapshots)
 
     async def new_snapshot(self, team: Team, by: str) -> int:
         """Close the team's open snapshot (its plan as it stands) and open the next one;
@@ -321,7 +334,9 @@ class Assessments:
 
     async def plan(self, team: Team) -> TeamPlan:
         async with self.database.transaction() as session:
-            return await self._current_plan(session, team)
+            return await self._current_plan(
+                session, team, await self._locked_snapshots(session, team)
+            )
 
     async def tick(self, team: Team, number: int, done: bool, by: str) -> TeamPlan:
         async def edit(session: AsyncSession, snapshot_id: int) -> None:
@@ -350,27 +365,28 @@ class Assessments:
     ) -> TeamPlan:
         """Change one item of the current plan, and leave a trace of who did what."""
         async with self.database.transaction() as session:
-            current = await self._current_plan(session, team)
-            snapshots = {s.number: s for s in await repo.team_snapshots(session, team.id)}
-            if current.snapshot_number is None:
+            current = await self._current_plan(
+                session, team, await self._locked_snapshots(session, team)
+            )
+            if current.snapshot_id is None:
                 raise UserError(N_("Team “{name}” has no assessment yet."), name=team.name)
-            snapshot = snapshots[current.snapshot_number]
             try:
-                await edit(session, snapshot.id)
+                await edit(session, current.snapshot_id)
             except repo.NotFound:
                 raise UserError(
                     N_("The action plan has no item {number}."), number=number
                 ) from None
             await repo.record_audit(session, team.id, by, action, item=number, **detail)
-            items = await repo.plan_items(session, snapshot.id)
-            return TeamPlan(items, current.snapshot_number, current.latest_number)
+            items = await repo.plan_items(session, current.snapshot_id)
+            return replace(current, items=items)
 
     async def export(self, team: Team, number: int | None = None) -> SnapshotExport:
         """What an export holds: a snapshot (the latest unless ``number``), its result, the
         change since the scored snapshot before it, and every answer."""
         async with self.database.reading() as session:
-            history = await self._history(session, team)
-            snapshots = {s.number: s for s in await repo.team_snapshots(session, team.id)}
+            listed = await repo.team_snapshots(session, team.id)
+            history = await self._history(session, team, listed)
+            snapshots = {s.number: s for s in listed}
             if not snapshots:
                 raise UserError(N_("Team “{name}” has no assessment yet."), name=team.name)
             chosen = max(snapshots) if number is None else number
