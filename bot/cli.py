@@ -188,6 +188,22 @@ def _team_report(
     return work
 
 
+def _report_pdf(
+    built: TeamReport,
+    loc: Localizer,
+    questionnaire: Questionnaire,
+    radar: bytes | None = None,
+    trend: bytes | None = None,
+) -> bytes:
+    """The report as a PDF with both charts, drawing whichever was not drawn already."""
+    return report_pdf(
+        built.view,
+        loc,
+        radar=radar or radar_png(questionnaire, built.history, loc),
+        trend=trend or trend_png(questionnaire, built.history, loc),
+    )
+
+
 def _write(path: Path, data: bytes, loc: Localizer) -> None:
     path.write_bytes(data)
     click.echo(loc._("Wrote {path}", path=str(path)), err=True)
@@ -212,14 +228,14 @@ def report(
 
     built, loc, questionnaire = _run(_with_assessments(_team_report(team, lang)))
     click.echo(render_report(built.view))
-    radar = radar_png(questionnaire, built.history, loc) if chart or pdf else None
-    progress = trend_png(questionnaire, built.history, loc) if trend or pdf else None
+    radar = radar_png(questionnaire, built.history, loc) if chart else None
+    progress = trend_png(questionnaire, built.history, loc) if trend else None
     if chart and radar:
         _write(chart, radar, loc)
     if trend and progress:
         _write(trend, progress, loc)
     if pdf:
-        _write(pdf, report_pdf(built.view, loc, radar=radar, trend=progress), loc)
+        _write(pdf, _report_pdf(built, loc, questionnaire, radar, progress), loc)
 
 
 @cli.command(short_help="List the team's snapshots: date, level, score, responses.")
@@ -366,12 +382,7 @@ def export(
             raise click.UsageError(loc._("A PDF goes to a file: add --output report.pdf"))
 
         built, report_loc, questionnaire = _run(_with_assessments(_team_report(team, lang)))
-        document = report_pdf(
-            built.view,
-            report_loc,
-            radar=radar_png(questionnaire, built.history, report_loc),
-            trend=trend_png(questionnaire, built.history, report_loc),
-        )
+        document = _report_pdf(built, report_loc, questionnaire)
         if output is None:
             sys.stdout.buffer.write(document)
         else:
