@@ -288,6 +288,7 @@ _PREVIOUS_ANSWERS = select(
     _answers.c.adoption,
     _answers.c.number,
     _answers.c.text,
+    _answers.c.note,
 ).where(_answers.c.response_id == bindparam("response_id"))
 _ANSWER_COLUMNS = ("state", "adoption", "number", "text", "note", "answered_at")
 
@@ -339,9 +340,7 @@ def load_state(
     previous: dict[str, Answer] = {}
     if previous_id is not None:
         for row in connection.execute(_PREVIOUS_ANSWERS, {"response_id": previous_id}):
-            previous[row.question_id] = _answer(
-                row.question_id, row.state, row.adoption, row.number, row.text
-            )
+            previous[row.question_id] = _answer_from_row(row)
     return ResponseState(
         locale=locale,
         position=position,
