@@ -188,6 +188,13 @@ class Assessments:
             )
         return teams[0]
 
+    async def team(self, team_id: int) -> Team:
+        async with self.database.reading() as session:
+            team = await session.get(Team, team_id)
+        if team is None:
+            raise UserError(N_("This team no longer exists."))
+        return team
+
     async def _result(self, session: AsyncSession, snapshot: Snapshot, team: Team) -> Result:
         respondents = await repo.submitted_respondents(
             session, snapshot.id, self.questionnaire.role.id

@@ -28,7 +28,7 @@ from telegram.ext import (
     filters,
 )
 
-from bot.assessments import Assessments, Participant, UserError
+from bot.assessments import Assessments, Opened, Participant, UserError
 from bot.telegram.render import render, report_text
 from conversations.engine import Turn
 from conversations.i18n import N_
@@ -52,7 +52,7 @@ class TelegramChannel:
         self.assessments = assessments
         self.bot = bot
         self._seen: OrderedDict[int, None] = OrderedDict()
-        self._responses: dict[int, int] = {}  # Telegram user id → their open response
+        self._opened: dict[int, Opened] = {}  # Telegram user id → their open response
         self._question_messages: dict[int, int] = {}  # chat id → message with live buttons
 
     def register(self, application: Application[Any, Any, Any, Any, Any, Any]) -> None:
@@ -81,9 +81,7 @@ class TelegramChannel:
         user, message = update.effective_user, update.effective_message
         if user is None or message is None:
             return
-        opened = await self.assessments.open(participant(user), fallback_locale=user.language_code)
-        self._responses[user.id] = opened.response_id
-        await self._send(message.chat_id, opened.turn.replies)
+        await self._send(message.chat_id, (await self._open(user)).turn.replies)
 
     async def language(self, update: Update, context: Context) -> None:
         """/language tr: the engine's own language switch, for this and later snapshots."""
@@ -178,26 +176,23 @@ class TelegramChannel:
 
     async def _turn(self, user: User, step: Any) -> Turn | None:
         """Run ``step`` on the person's open response, opening (or reopening) it as needed."""
-        response_id = self._responses.get(user.id)
-        if response_id is None:
-            opened = await self.assessments.open(
-                participant(user), fallback_locale=user.language_code
-            )
-            response_id = self._responses[user.id] = opened.response_id
+        opened = self._opened.get(user.id) or await self._open(user)
         try:
-            turn: Turn = await step(response_id)
-        except UserError:
-            self._responses.pop(user.id, None)  # their answers were deleted: start afresh
-            opened = await self.assessments.open(
-                participant(user), fallback_locale=user.language_code
-            )
-            self._responses[user.id] = opened.response_id
-            return opened.turn
+            turn: Turn = await step(opened.response_id)
+        except UserError:  # their answers were deleted: start afresh
+            return (await self._open(user)).turn
         if any(isinstance(reply, Submitted) for reply in turn.replies):
-            team = await self.assessments.find_team(participant(user).team_name)
+            # By id: people's personal teams are named after them, and names repeat.
+            team = await self.assessments.team(opened.team_id)
             report = await self.assessments.report(team, turn.state.locale)
             turn = Turn(turn.state, turn.saved, (*turn.replies, Notice(report_text(report.view))))
         return turn
+
+    async def _open(self, user: User) -> Opened:
+        """Start or resume the person's response, and remember it for their next input."""
+        opened = await self.assessments.open(participant(user), fallback_locale=user.language_code)
+        self._opened[user.id] = opened
+        return opened
 
     async def _retire_question(self, chat_id: int, turn: Turn) -> tuple[Reply, ...]:
         """A question answered by typing turns into its answer, like a pressed one, so no

@@ -155,3 +155,17 @@ async def test_commands_are_published_and_language_switches(running: FakeBotApi)
     await api.wait_for(lambda: any("(en)" in str(m["text"]) for m in api.sent(504)[-2:]))
     api.send_text(cem, "/help")
     await api.wait_for(lambda: "/language" in last_text(api, 504))
+
+
+async def test_people_with_the_same_name_each_get_their_report(running: FakeBotApi) -> None:
+    """Personal teams are named after their person; the report must still find the right one."""
+    api = running
+    for user_id in (601, 602):
+        person = api.user(user_id, "Ayşe", language_code="en")
+        api.send_text(person, "/start")
+        for text in ["2"] * 28 + ["skip"] * 7 + ["submit"]:
+            api.send_text(person, text)
+        await api.wait_for(
+            lambda user_id=user_id: "Customer service maturity" in last_text(api, user_id)
+        )
+        assert "1 response submitted" in last_text(api, user_id)
