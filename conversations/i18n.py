@@ -98,8 +98,9 @@ class Localizer:
             fraction, format=_percent_pattern(self.locale), locale=self.locale
         )
 
-    def date(self, value: dt.date) -> str:
-        return format_date(value, format="long", locale=self.locale)
+    def date(self, value: dt.date, format: str = "long") -> str:
+        """"22 Kasım 2026"; ``format="medium"`` gives "22 Kas 2026" where space is short."""
+        return format_date(value, format=format, locale=self.locale)
 
     def datetime(self, value: dt.datetime) -> str:
         return format_datetime(value, format="medium", locale=self.locale)

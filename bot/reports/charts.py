@@ -14,8 +14,6 @@ import math
 from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING, cast
 
-from babel.dates import format_date
-
 from conversations.history import SnapshotScore, scored
 from conversations.i18n import Localizer
 from conversations.questionnaire import Questionnaire
@@ -277,7 +275,7 @@ def radar_png(
 
 
 def _short_date(snapshot: SnapshotScore, loc: Localizer) -> str:
-    return format_date(snapshot.opened_on, format="medium", locale=loc.locale)
+    return loc.date(snapshot.opened_on, "medium")
 
 
 def _gapped(values: Iterable[float | None]) -> list[float]:
