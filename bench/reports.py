@@ -29,6 +29,7 @@ from bot.reports.charts import radar_png, trend_png
 from bot.reports.pdf import report_pdf
 from conversations.questionnaire import load_questionnaire
 from conversations.questions import QuestionKind
+from conversations.state import REVIEW
 from storage import repository as repo
 from storage.database import Database
 
@@ -64,7 +65,7 @@ async def _atime(work: Callable[[], Awaitable[object]], runs: int) -> list[float
 async def _answer_all(assessments: Assessments, person: str, value: str) -> None:
     opened = await assessments.open(Participant("bench", "team", "team", person, person))
     state = opened.turn.state
-    while state.position != "@review":
+    while state.position != REVIEW:
         if state.note_for is not None:
             text = "skip"
         else:
