@@ -40,6 +40,7 @@ _CONTROL_PAYLOADS = {
     "pause": Command.PAUSE,
     "why": Command.WHY,
     DONT_KNOW_PAYLOAD: Command.DONT_KNOW,
+    KEEP_PAYLOAD: Command.SAME,
 }
 
 
@@ -168,8 +169,6 @@ class Conversation:
                 return self._stale(state)
             question = self.sequence.by_id(parts[1])
             control = _CONTROL_PAYLOADS.get(parts[2])
-            if parts[2] == KEEP_PAYLOAD:
-                control = Command.SAME
             if control is not None:
                 return self._command(state, ParsedCommand(control))
             answer = self._option_answer(question, parts[2])
