@@ -99,7 +99,8 @@ class Localizer:
         )
 
     def date(self, value: dt.date, format: str = "long") -> str:
-        """"22 Kasım 2026"; ``format="medium"`` gives "22 Kas 2026" where space is short."""
+        """Babel's long date (22 Kasım 2026); ``format="medium"`` (22 Kas 2026) where space is
+        short."""
         return format_date(value, format=format, locale=self.locale)
 
     def datetime(self, value: dt.datetime) -> str:
