@@ -3,46 +3,8 @@ on a real database."""
 
 from __future__ import annotations
 
-import asyncio
-from collections.abc import AsyncIterator
-from typing import Any
-
-import pytest
-
-from bot.assessments import Assessments
-from bot.telegram.app import build_application, run_polling
 from tests.telegram.fake_bot_api import FakeBotApi
-
-TOKEN = "123456:TEST-token"
-
-
-@pytest.fixture
-async def fake() -> AsyncIterator[FakeBotApi]:
-    api = FakeBotApi(TOKEN)
-    await api.start()
-    yield api
-    await api.stop()
-
-
-@pytest.fixture
-async def running(fake: FakeBotApi, assessments: Assessments) -> AsyncIterator[FakeBotApi]:
-    stop = asyncio.Event()
-    task = asyncio.create_task(
-        run_polling(build_application(assessments, TOKEN, fake.base_url), stop)
-    )
-    yield fake
-    stop.set()
-    await asyncio.wait_for(task, 30)
-
-
-def last_text(api: FakeBotApi, chat_id: int) -> str:
-    sent = api.sent(chat_id)
-    return str(sent[-1]["text"]) if sent else ""
-
-
-def buttons(message: dict[str, Any]) -> list[dict[str, Any]]:
-    markup = message.get("reply_markup") or {}
-    return [b for row in markup.get("inline_keyboard", []) for b in row]
+from tests.telegram.helpers import buttons, last_text
 
 
 async def test_a_turkish_person_answers_by_buttons_and_the_message_is_edited(
