@@ -8,6 +8,7 @@ the caller sends the replies.
 from __future__ import annotations
 
 import datetime as dt
+import secrets
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 
@@ -31,6 +32,12 @@ from conversations.state import ResponseState, ResponseStatus
 from storage import repository as repo
 from storage.database import Database
 from storage.models import Snapshot, Team
+
+DEFAULT_DEADLINE = dt.timedelta(days=14)  # how long a snapshot stays open unless told otherwise
+
+
+class AlreadyHandled(Exception):
+    """The platform delivered this update before and its effect is already stored."""
 
 
 class UserError(Exception):
@@ -62,6 +69,40 @@ class Opened:
     snapshot_number: int
     created: bool
     turn: Turn
+
+
+@dataclass(frozen=True)
+class Invitation:
+    """A team's open snapshot and the secret that lets people join it."""
+
+    team_id: int
+    number: int
+    token: str
+    deadline: dt.datetime
+    created: bool  # False: the snapshot was already open and this invites to it again
+
+
+@dataclass(frozen=True)
+class Pending:
+    """One of a person's teams whose open snapshot they have started."""
+
+    team_id: int
+    external_id: str
+    team_name: str
+    snapshot_number: int
+    deadline: dt.datetime | None
+    submitted: bool
+
+
+@dataclass(frozen=True)
+class SnapshotStatus:
+    """Who has answered the team's latest snapshot: names only, never answers."""
+
+    number: int
+    is_open: bool
+    deadline: dt.datetime | None
+    submitted: list[str]
+    in_progress: list[str]
 
 
 @dataclass(frozen=True)
@@ -121,37 +162,114 @@ class Assessments:
                 normalize_locale(locale),
                 self.anonymity_threshold,
             )
-            person = await repo.get_or_create_person(
-                session, who.platform, who.person_id, who.person_name, locale
-            )
             snapshot = await repo.open_snapshot(
                 session, team.id, self.questionnaire.id, self.questionnaire.version
             )
-            chosen = normalize_locale(locale or person.locale or fallback_locale or team.locale)
-            response_id, created = await repo.get_or_create_response(
-                session, snapshot.id, person.id, chosen, self.sequence.questions[0].id
-            )
-            state = await session.run_sync(
-                lambda sync: repo.load_state(sync.connection(), response_id)
-            )
-            if locale is not None and state.locale != chosen:
-                state.locale = chosen
-                await session.run_sync(
-                    lambda sync: repo.save_state(sync.connection(), response_id, state, ())
+            return await self._open_in(session, team, snapshot, who, locale, fallback_locale)
+
+    async def join(self, token: str, who: Participant, fallback_locale: str | None) -> Opened:
+        """Start or resume the person's response in the snapshot an invitation link names
+        (``who``'s team fields are not used: the link says which team)."""
+        async with self.database.transaction() as session:
+            snapshot = await repo.snapshot_by_token(session, token)
+            if snapshot is None:
+                raise UserError(
+                    N_("This invitation link is not valid. Ask your team for the current one.")
                 )
-            if locale is not None and person.locale != chosen:
-                person.locale = chosen
-            turn = self.conversation.welcome(state) if created else self.conversation.resume(state)
-            return Opened(response_id, team.id, snapshot.number, created, turn)
+            team = await session.get(Team, snapshot.team_id)
+            if team is None or snapshot.status != "open":
+                raise UserError(
+                    N_(
+                        "This assessment has closed, so it takes no more answers. The team's "
+                        "results are posted where it was started."
+                    )
+                )
+            return await self._open_in(session, team, snapshot, who, None, fallback_locale)
 
-    async def handle_text(self, response_id: int, text: str) -> Turn:
-        return await self._apply(response_id, lambda s: self.conversation.handle_text(s, text))
+    async def _open_in(
+        self,
+        session: AsyncSession,
+        team: Team,
+        snapshot: Snapshot,
+        who: Participant,
+        locale: str | None,
+        fallback_locale: str | None,
+    ) -> Opened:
+        person = await repo.get_or_create_person(
+            session, who.platform, who.person_id, who.person_name, locale
+        )
+        chosen = normalize_locale(locale or person.locale or fallback_locale or team.locale)
+        response_id, created = await repo.get_or_create_response(
+            session, snapshot.id, person.id, chosen, self.sequence.questions[0].id
+        )
+        if not created:
+            await repo.touch_response(session, response_id)  # their next message goes here
+        state = await session.run_sync(lambda sync: repo.load_state(sync.connection(), response_id))
+        if locale is not None and state.locale != chosen:
+            state.locale = chosen
+            await session.run_sync(
+                lambda sync: repo.save_state(sync.connection(), response_id, state, ())
+            )
+        if locale is not None and person.locale != chosen:
+            person.locale = chosen
+        turn = self.conversation.welcome(state) if created else self.conversation.resume(state)
+        return Opened(response_id, team.id, snapshot.number, created, turn)
 
-    async def handle_button(self, response_id: int, payload: str) -> Turn:
-        return await self._apply(response_id, lambda s: self.conversation.handle_button(s, payload))
+    async def current(self, platform: str, person_id: str) -> Opened | None:
+        """The response the person was last busy with in a snapshot still open, resumed."""
+        async with self.database.transaction() as session:
+            found = await repo.open_participations(session, platform, person_id)
+            if not found:
+                return None
+            place = found[0]
+            state = await session.run_sync(
+                lambda sync: repo.load_state(sync.connection(), place.response_id)
+            )
+        turn = self.conversation.resume(state)
+        return Opened(place.response_id, place.team.id, place.snapshot.number, False, turn)
 
-    async def _apply(self, response_id: int, step: Callable[[ResponseState], Turn]) -> Turn:
+    async def pending(self, platform: str, person_id: str) -> list[Pending]:
+        """Every open snapshot the person has started, the most recently active first."""
+        async with self.database.reading() as session:
+            found = await repo.open_participations(session, platform, person_id)
+        return [
+            Pending(
+                place.team.id,
+                place.team.external_id,
+                place.team.name,
+                place.snapshot.number,
+                place.snapshot.deadline,
+                place.status == ResponseStatus.SUBMITTED.value,
+            )
+            for place in found
+        ]
+
+    async def handle_text(
+        self, response_id: int, text: str, *, update: tuple[str, str] | None = None
+    ) -> Turn:
+        """One typed input. ``update`` — (channel, platform update id) — makes a redelivery of
+        the same update raise `AlreadyHandled` instead of answering twice."""
+        return await self._apply(
+            response_id, lambda s: self.conversation.handle_text(s, text), update
+        )
+
+    async def handle_button(
+        self, response_id: int, payload: str, *, update: tuple[str, str] | None = None
+    ) -> Turn:
+        return await self._apply(
+            response_id, lambda s: self.conversation.handle_button(s, payload), update
+        )
+
+    async def _apply(
+        self,
+        response_id: int,
+        step: Callable[[ResponseState], Turn],
+        update: tuple[str, str] | None = None,
+    ) -> Turn:
         def unit(connection: Connection) -> Turn:
+            # Recorded in the answer's own transaction: both are stored, or neither.
+            if update is not None and not repo.mark_seen(connection, *update):
+                raise AlreadyHandled
             try:
                 state = repo.load_state(connection, response_id)
             except repo.NotFound:
@@ -187,6 +305,11 @@ class Assessments:
                 N_("More than one team is called “{name}” ({places})."), name=name, places=places
             )
         return teams[0]
+
+    async def team_at(self, platform: str, external_id: str) -> Team | None:
+        """The team a platform place (a Telegram group, a Slack channel) belongs to, if any."""
+        async with self.database.reading() as session:
+            return await repo.find_team(session, platform, external_id)
 
     async def team(self, team_id: int) -> Team:
         async with self.database.reading() as session:
@@ -320,24 +443,108 @@ class Assessments:
             await repo.lock_team(session, team.id)
             latest = await repo.latest_snapshot(session, team.id, for_update=True)
             if latest is not None and latest.status == "open":
-                counts = await repo.response_counts(session, latest.id)
-                if not counts.submitted:
-                    raise UserError(
-                        N_(
-                            "Snapshot {number} is still open and nobody has submitted answers "
-                            "yet, so there is nothing to close. Answer it first."
-                        ),
-                        number=latest.number,
-                    )
-                await self._refreshed_plan(
-                    session, latest, await self._result(session, latest, team)
-                )
-                await repo.close_snapshot(session, latest)
+                await self._close(session, team, latest)
             snapshot = await repo.open_snapshot(
                 session, team.id, self.questionnaire.id, self.questionnaire.version
             )
             await repo.record_audit(session, team.id, by, "snapshot.new", number=snapshot.number)
             return snapshot.number
+
+    async def start_snapshot(
+        self,
+        platform: str,
+        external_id: str,
+        name: str,
+        *,
+        by: str,
+        deadline: dt.datetime | None = None,
+        locale: str | None = None,
+    ) -> Invitation:
+        """Open a snapshot for the team of a platform place, with a deadline and an invitation
+        token; while one is open, invite to it again (moving its deadline if one is given)."""
+        async with self.database.transaction() as session:
+            team = await repo.get_or_create_team(
+                session,
+                platform,
+                external_id,
+                name,
+                normalize_locale(locale),
+                self.anonymity_threshold,
+            )
+            team.name = name  # groups get renamed
+            await repo.lock_team(session, team.id)
+            latest = await repo.latest_snapshot(session, team.id, for_update=True)
+            created = latest is None or latest.status != "open"
+            snapshot = await repo.open_snapshot(
+                session, team.id, self.questionnaire.id, self.questionnaire.version
+            )
+            if snapshot.invite_token is None:
+                # 32 random bytes: 43 URL-safe characters, inside a deep link's 64.
+                snapshot.invite_token = secrets.token_urlsafe(32)
+            if deadline is not None or snapshot.deadline is None:
+                snapshot.deadline = deadline or dt.datetime.now(dt.UTC) + DEFAULT_DEADLINE
+            await repo.record_audit(
+                session,
+                team.id,
+                by,
+                "snapshot.start" if created else "snapshot.invite",
+                number=snapshot.number,
+                deadline=snapshot.deadline.isoformat(),
+            )
+            return Invitation(
+                team.id, snapshot.number, snapshot.invite_token, snapshot.deadline, created
+            )
+
+    async def set_team_locale(
+        self, platform: str, external_id: str, name: str, locale: str, *, by: str
+    ) -> None:
+        """The language of the team's posts (and of its newcomers who have none of their own)."""
+        chosen = normalize_locale(locale)
+        async with self.database.transaction() as session:
+            team = await repo.get_or_create_team(
+                session, platform, external_id, name, chosen, self.anonymity_threshold
+            )
+            team.locale = chosen
+            await repo.record_audit(session, team.id, by, "team.locale", locale=chosen)
+
+    async def close(self, team: Team, by: str) -> int:
+        """Close the team's open snapshot, freezing its plan; returns its number."""
+        async with self.database.transaction() as session:
+            await repo.lock_team(session, team.id)
+            latest = await repo.latest_snapshot(session, team.id, for_update=True)
+            if latest is None or latest.status != "open":
+                raise UserError(N_("Team “{name}” has no open snapshot."), name=team.name)
+            await self._close(session, team, latest)
+            await repo.record_audit(session, team.id, by, "snapshot.close", number=latest.number)
+            return latest.number
+
+    async def _close(self, session: AsyncSession, team: Team, snapshot: Snapshot) -> None:
+        counts = await repo.response_counts(session, snapshot.id)
+        if not counts.submitted:
+            raise UserError(
+                N_(
+                    "Snapshot {number} is still open and nobody has submitted answers "
+                    "yet, so there is nothing to close. Answer it first."
+                ),
+                number=snapshot.number,
+            )
+        await self._refreshed_plan(session, snapshot, await self._result(session, snapshot, team))
+        await repo.close_snapshot(session, snapshot)
+
+    async def status(self, team: Team) -> SnapshotStatus:
+        async with self.database.reading() as session:
+            latest = await repo.latest_snapshot(session, team.id)
+            if latest is None:
+                raise UserError(N_("Team “{name}” has no assessment yet."), name=team.name)
+            people = await repo.snapshot_people(session, latest.id)
+        done = ResponseStatus.SUBMITTED.value
+        return SnapshotStatus(
+            latest.number,
+            latest.status == "open",
+            latest.deadline,
+            [name for name, status in people if status == done],
+            [name for name, status in people if status != done],
+        )
 
     async def plan(self, team: Team) -> TeamPlan:
         async with self.database.transaction() as session:
@@ -345,9 +552,21 @@ class Assessments:
                 session, team, await self._locked_snapshots(session, team)
             )
 
-    async def tick(self, team: Team, number: int, done: bool, by: str) -> TeamPlan:
-        async def edit(session: AsyncSession, snapshot_id: int) -> None:
-            await repo.set_item_done(session, snapshot_id, number, done, by)
+    async def tick(
+        self, team: Team, number: int, done: bool, by: str, *, snapshot_id: int | None = None
+    ) -> TeamPlan:
+        """Tick an item of the current plan on or off. ``snapshot_id``, when given, is the plan
+        the person saw: a checklist left over from an earlier snapshot changes nothing."""
+
+        async def edit(session: AsyncSession, current_id: int) -> None:
+            if snapshot_id is not None and current_id != snapshot_id:
+                raise UserError(
+                    N_(
+                        "This checklist belongs to an earlier snapshot. Ask for the current "
+                        "plan to tick its items."
+                    )
+                )
+            await repo.set_item_done(session, current_id, number, done, by)
 
         action = "plan.done" if done else "plan.undo"
         return await self._edit_item(team, number, by, action, edit)
@@ -424,6 +643,31 @@ class Assessments:
             assert row is not None
             row.export_names = names
             await repo.record_audit(session, team.id, by, "team.export_names", names=names)
+
+    async def forget_everywhere(self, platform: str, person_id: str) -> tuple[int, int]:
+        """A person's own request: their answers for every team, as `forget` does per team."""
+        deleted = kept = 0
+        async with self.database.transaction() as session:
+            person = await repo.find_person(session, platform, person_id)
+            if person is None:
+                return 0, 0
+            for team_id in await repo.person_team_ids(session, person.id):
+                counts = await repo.forget_person(session, person.id, team_id)
+                await repo.record_audit(
+                    session,
+                    team_id,
+                    "(the person themselves)",
+                    "person.forget",
+                    deleted=counts[0],
+                    anonymised=counts[1],
+                )
+                deleted, kept = deleted + counts[0], kept + counts[1]
+            await repo.drop_person_if_unused(session, person.id)  # even with no team at all
+        return deleted, kept
+
+    async def forget_old_updates(self, channel: str, age: dt.timedelta) -> int:
+        async with self.database.transaction() as session:
+            return await repo.forget_seen(session, channel, dt.datetime.now(dt.UTC) - age)
 
     async def forget(
         self, team: Team, platform: str, person_id: str, actor: str

@@ -100,6 +100,8 @@ class Snapshot(Base):
     opened_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
     deadline: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
     closed_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    # The secret in a group's "Take the assessment" link: whoever has it may answer this snapshot.
+    invite_token: Mapped[str | None] = mapped_column(String(64), unique=True)
 
     team: Mapped[Team] = relationship(lazy="raise")
 
@@ -163,6 +165,17 @@ class ActionItem(Base):
     done_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
     owner: Mapped[str | None] = mapped_column(String(200))
     due: Mapped[dt.date | None] = mapped_column(Date)
+
+
+class SeenUpdate(Base):
+    """A platform update already acted on, recorded in the same transaction as its effect, so
+    a redelivery — even after a crash and restart — changes nothing."""
+
+    __tablename__ = "seen_updates"
+
+    channel: Mapped[str] = mapped_column(String(16), primary_key=True)
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    seen_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
 
 
 class AuditEvent(Base):

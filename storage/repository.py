@@ -28,6 +28,7 @@ from storage.models import (
     Base,
     Person,
     Response,
+    SeenUpdate,
     Snapshot,
     Team,
     utcnow,
@@ -117,6 +118,12 @@ async def get_or_create_person(
     )
 
 
+async def find_team(session: AsyncSession, platform: str, external_id: str) -> Team | None:
+    return await session.scalar(
+        select(Team).where(Team.platform == platform, Team.external_id == external_id)
+    )
+
+
 async def find_person(session: AsyncSession, platform: str, external_id: str) -> Person | None:
     return await session.scalar(
         select(Person).where(Person.platform == platform, Person.external_id == external_id)
@@ -180,6 +187,89 @@ async def open_snapshot(
     session.add(snapshot)
     await session.flush()
     return snapshot
+
+
+async def snapshot_by_token(session: AsyncSession, token: str) -> Snapshot | None:
+    return await session.scalar(select(Snapshot).where(Snapshot.invite_token == token))
+
+
+@dataclass(frozen=True)
+class Participation:
+    """A person's place in one open snapshot of one of their teams."""
+
+    team: Team
+    snapshot: Snapshot
+    response_id: int
+    status: str  # in_progress | submitted
+    updated_at: dt.datetime
+
+
+async def open_participations(
+    session: AsyncSession, platform: str, external_id: str
+) -> list[Participation]:
+    """The person's responses in snapshots still open, the most recently active first."""
+    rows = await session.execute(
+        select(Team, Snapshot, Response.id, Response.status, Response.updated_at)
+        .join(Snapshot, Snapshot.id == Response.snapshot_id)
+        .join(Team, Team.id == Snapshot.team_id)
+        .join(Person, Person.id == Response.person_id)
+        .where(
+            Person.platform == platform,
+            Person.external_id == external_id,
+            Snapshot.status == "open",
+        )
+        .order_by(Response.updated_at.desc(), Response.id.desc())
+    )
+    return [Participation(*row) for row in rows]
+
+
+async def touch_response(session: AsyncSession, response_id: int) -> None:
+    """Make the response the person's most recent, the one their next message continues."""
+    await session.execute(
+        update(Response).where(Response.id == response_id).values(updated_at=utcnow())
+    )
+
+
+async def snapshot_people(session: AsyncSession, snapshot_id: int) -> list[tuple[str, str]]:
+    """(name, response status) of everyone who has started the snapshot, by name."""
+    rows = await session.execute(
+        select(Person.display_name, Response.status)
+        .join(Person, Person.id == Response.person_id)
+        .where(Response.snapshot_id == snapshot_id)
+        .order_by(Person.display_name, Person.id)
+    )
+    return [(name, status) for name, status in rows]
+
+
+# ---------------------------------------------------------------------- redeliveries
+
+
+_seen = Base.metadata.tables[SeenUpdate.__tablename__]
+
+
+@cache
+def _mark_seen(dialect: str) -> Any:
+    return (
+        _dialect_insert(dialect, _seen)
+        .values(channel=bindparam("channel"), key=bindparam("key"), seen_at=bindparam("seen_at"))
+        .on_conflict_do_nothing(index_elements=["channel", "key"])
+    )
+
+
+def mark_seen(connection: Connection, channel: str, key: str) -> bool:
+    """Record a platform update as handled; False when it already was (a redelivery)."""
+    result = connection.execute(
+        _mark_seen(_dialect(connection)), {"channel": channel, "key": key, "seen_at": utcnow()}
+    )
+    return bool(result.rowcount)
+
+
+async def forget_seen(session: AsyncSession, channel: str, before: dt.datetime) -> int:
+    """Drop records of updates too old to be redelivered."""
+    result = await session.execute(
+        delete(SeenUpdate).where(SeenUpdate.channel == channel, SeenUpdate.seen_at < before)
+    )
+    return result.rowcount or 0  # type: ignore[attr-defined]
 
 
 # ---------------------------------------------------------------------- responses
@@ -618,6 +708,16 @@ async def snapshot_answers(session: AsyncSession, snapshot_id: int) -> list[Answ
     ]
 
 
+async def person_team_ids(session: AsyncSession, person_id: int) -> list[int]:
+    rows = await session.scalars(
+        select(Snapshot.team_id)
+        .join(Response, Response.snapshot_id == Snapshot.id)
+        .where(Response.person_id == person_id)
+        .distinct()
+    )
+    return sorted(rows)
+
+
 async def forget_person(session: AsyncSession, person_id: int, team_id: int) -> tuple[int, int]:
     """Delete a person's answers for a team: in open snapshots entirely, in closed ones all but
     anonymous numbers, so the team's history keeps its shape. The person's record goes too
@@ -686,12 +786,17 @@ async def forget_person(session: AsyncSession, person_id: int, team_id: int) -> 
         .values(actor="(forgotten)")
         .execution_options(**unsynced)
     )
+    await drop_person_if_unused(session, person_id)
+    return deleted, kept
+
+
+async def drop_person_if_unused(session: AsyncSession, person_id: int) -> None:
+    """Delete the person's record (their name) once no response links to it."""
     remaining = await session.scalar(
         select(func.count()).select_from(Response).where(Response.person_id == person_id)
     )
     if not remaining:
         await session.execute(delete(Person).where(Person.id == person_id))
-    return deleted, kept
 
 
 async def record_audit(

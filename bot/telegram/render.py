@@ -7,6 +7,9 @@ from dataclasses import dataclass
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
+from bot.assessments import TeamPlan
+from conversations.i18n import Localizer
+from conversations.questionnaire import Questionnaire
 from conversations.replies import (
     AnswerEcho,
     Button,
@@ -19,9 +22,10 @@ from conversations.replies import (
     Submitted,
     Tone,
 )
-from conversations.report import ReportView
+from conversations.report import ReportView, SectionKind, plan_row
 
 MAX_MESSAGE_CHARS = 4096  # Telegram refuses longer texts
+PLAN_BUTTONS_PER_ROW = 5
 _TONE_MARKS = {Tone.ERROR: "⚠️ ", Tone.SUCCESS: "✅ ", Tone.INFO: ""}
 
 
@@ -83,13 +87,59 @@ def render(reply: Reply) -> OutgoingMessage:
     raise TypeError(f"cannot render {type(reply).__name__}")
 
 
-def report_text(view: ReportView) -> str:
-    """The report as one plain message: headline figures, then each section."""
+def report_text(view: ReportView, *, with_plan: bool = True) -> str:
+    """The report as one plain message: headline figures, then each section (the plan too,
+    unless it goes out as its own checklist)."""
     lines = [view.title, view.subtitle, ""]
     if view.empty_note:
         lines += [view.responses_line, "", view.empty_note]
     else:
         lines += [view.level_line, view.level_summary, view.overall_line, view.responses_line]
     for section in view.sections:
+        if section.kind == SectionKind.PLAN and not with_plan:
+            continue
         lines += ["", section.heading, *(f"• {line}" for line in section.lines)]
     return _fit("\n".join(lines))
+
+
+def plan_callback(snapshot_id: int, number: int, done: bool) -> str:
+    """A checklist button: the state it sets, not a toggle, so a double tap is harmless."""
+    return f"p:{snapshot_id}:{number}:{int(done)}"
+
+
+def plan_text(plan: TeamPlan, loc: Localizer, questionnaire: Questionnaire) -> OutgoingMessage:
+    """The action plan as a checklist whose number buttons tick items on and off."""
+    if not plan.items or plan.snapshot_id is None:
+        return OutgoingMessage(
+            loc._("There is no action plan yet: it appears once someone has submitted answers.")
+        )
+    done = sum(item.done for item in plan.items)
+    total = len(plan.items)
+    if plan.snapshot_number != plan.latest_number:
+        heading = loc._(
+            "Action plan of snapshot {number} ({done} of {total} done)",
+            number=plan.snapshot_number,
+            done=done,
+            total=total,
+        )
+    else:
+        heading = loc._("Action plan ({done} of {total} done)", done=done, total=total)
+    lines = [f"📋 {heading}", ""]
+    buttons = []
+    for item in plan.items:
+        row = plan_row(loc, questionnaire, item)
+        lines.append(f"{'☑' if row.done else '☐'} {row.number}. {row.text}")
+        if row.details:
+            lines.append(f"      {row.details}")
+        mark = "✅" if row.done else "⬜"
+        buttons.append(
+            Button(
+                f"{mark} {row.number}", plan_callback(plan.snapshot_id, row.number, not row.done)
+            )
+        )
+    lines += ["", loc._("Tap a number to tick that item off, or to open it again.")]
+    rows = [
+        buttons[start : start + PLAN_BUTTONS_PER_ROW]
+        for start in range(0, len(buttons), PLAN_BUTTONS_PER_ROW)
+    ]
+    return OutgoingMessage(_fit("\n".join(lines)), _keyboard(rows))

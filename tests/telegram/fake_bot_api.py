@@ -65,6 +65,17 @@ class ApiError(Exception):
         return web.json_response(body, status=self.code)
 
 
+class RawReply(ApiError):
+    """A reply that is not Telegram's JSON: a proxy's HTML error page, a cut-off body."""
+
+    def __init__(self, code: int, body: str) -> None:
+        super().__init__(code, body)
+        self.body = body
+
+    def response(self) -> web.Response:
+        return web.Response(status=self.code, text=self.body, content_type="text/html")
+
+
 @dataclass(frozen=True)
 class UploadedFile:
     """A file as Telegram stores it: uploaded by the bot (multipart) or fetched from a URL."""
@@ -135,7 +146,9 @@ class FakeBotApi:
         }
         self.calls: list[tuple[str, JSON]] = []  # including calls answered by fail_next
         self.webhook: JSON | None = None
+        # By language code, for the default scope; every scope in ``scoped_commands``.
         self.commands: dict[str | None, list[JSON]] = {}
+        self.scoped_commands: dict[tuple[str, str | None], list[JSON]] = {}
         self.uploads: list[UploadedFile] = []  # every file the bot sent as multipart
         self._queue: list[_Queued] = []
         self._next_update_id = 1
@@ -152,6 +165,7 @@ class FakeBotApi:
         self._messages: dict[int, dict[int, JSON]] = {}
         self._open_queries: set[str] = set()
         self._failures: dict[str, list[ApiError]] = {}
+        self._stalls: dict[str, list[float]] = {}
         self._files: dict[str, UploadedFile] = {}
         self._ids = itertools.count(1)
         self._runner: web.AppRunner | None = None
@@ -330,6 +344,25 @@ class FakeBotApi:
             error = ApiError(status, description or HTTPStatus(status).phrase)
         self._failures.setdefault(method.lower(), []).extend([error] * count)
 
+    def fail_next_raw(
+        self, method: str, body: str, *, status: int = 502, count: int = 1
+    ) -> None:
+        """The next `count` calls of `method` get `body` as it is, not Telegram's JSON."""
+        self._failures.setdefault(method.lower(), []).extend([RawReply(status, body)] * count)
+
+    def stall_next(self, method: str, seconds: float, *, count: int = 1) -> None:
+        """The next `count` calls of `method` get no reply for `seconds`; a client that gives up
+        before then leaves the call undone (the handler is cancelled)."""
+        self._stalls.setdefault(method.lower(), []).extend([seconds] * count)
+
+    def callback_query(self, user: JSON, data: str, **fields: Any) -> JSON:
+        """A callback_query the bot may answer, shaped by `fields` (e.g. inline_message_id, or
+        a `message` Telegram no longer shows: {"chat", "message_id", "date": 0})."""
+        query_id = str(next(self._ids))
+        self._open_queries.add(query_id)
+        query: JSON = {"id": query_id, "from": user, "chat_instance": "instance", "data": data}
+        return self.send_update({"callback_query": {**query, **fields}})
+
     # -- inspection -----------------------------------------------------------------------------
 
     def sent(self, chat_id: int | None = None) -> list[JSON]:
@@ -376,6 +409,9 @@ class FakeBotApi:
             failures = self._failures.get(name.lower())
             if failures:
                 raise failures.pop(0)
+            stalls = self._stalls.get(name.lower())
+            if stalls:
+                await asyncio.sleep(stalls.pop(0))
             result = await method(params)
         except ApiError as error:
             return error.response()
@@ -681,15 +717,29 @@ class FakeBotApi:
         for command in commands:
             if not COMMAND_NAME.fullmatch(str(command.get("command", ""))):
                 raise ApiError(400, "Bad Request: BOT_COMMAND_INVALID")
-        self.commands[p.get("language_code") or None] = commands
+        scope, language = self._command_scope(p), p.get("language_code") or None
+        self.scoped_commands[(scope, language)] = commands
+        if scope == "default":
+            self.commands[language] = commands
         return True
 
+    @staticmethod
+    def _command_scope(p: JSON) -> str:
+        scope = p.get("scope") or {"type": "default"}
+        if isinstance(scope, str):
+            scope = _loads("scope", scope)
+        return str(scope.get("type", "default"))
+
     async def _delete_my_commands(self, p: JSON) -> bool:
-        self.commands.pop(p.get("language_code") or None, None)
+        scope, language = self._command_scope(p), p.get("language_code") or None
+        self.scoped_commands.pop((scope, language), None)
+        if scope == "default":
+            self.commands.pop(language, None)
         return True
 
     async def _get_my_commands(self, p: JSON) -> list[JSON]:
-        return self.commands.get(p.get("language_code") or None, [])
+        key = (self._command_scope(p), p.get("language_code") or None)
+        return self.scoped_commands.get(key, [])
 
     async def _set_webhook(self, p: JSON) -> bool:
         url = str(p.get("url") or "")

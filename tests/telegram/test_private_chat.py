@@ -13,9 +13,10 @@ async def test_a_turkish_person_answers_by_buttons_and_the_message_is_edited(
     api = running
     ayse = api.user(501, "Ayşe", language_code="tr")
     api.send_text(ayse, "/start")
-    await api.wait_for(lambda: len(api.sent(501)) >= 2)
-    welcome, question = api.sent(501)[:2]
-    assert "sorudan" in str(welcome["text"]) or "soru" in str(welcome["text"])
+    await api.wait_for(lambda: len(api.sent(501)) >= 3)
+    alone, welcome, question = api.sent(501)[:3]
+    assert "yalnızca size ait" in str(alone["text"])  # no team is waiting for her
+    assert "35 kısa soru" in str(welcome["text"])
     assert "1/35" in str(question["text"])
     labels = [b["text"] for b in buttons(question)]
     assert "Takım lideri" in labels
@@ -106,7 +107,11 @@ async def test_photos_and_stickers_get_a_hint(running: FakeBotApi) -> None:
 async def test_commands_are_published_and_language_switches(running: FakeBotApi) -> None:
     api = running
     await api.wait_for(lambda: None in api.commands and "tr" in api.commands)
-    assert [c["command"] for c in api.commands[None]] == ["start", "language", "help"]
+    private = [c["command"] for c in api.scoped_commands[("all_private_chats", None)]]
+    group = [c["command"] for c in api.scoped_commands[("all_group_chats", "tr")]]
+    assert private == [c["command"] for c in api.commands[None]]
+    assert private == ["start", "report", "plan", "export", "language", "forget_me", "help"]
+    assert group[:3] == ["assess", "status", "close"]
     assert api.commands["tr"][0]["description"] != api.commands[None][0]["description"]
     cem = api.user(504, "Cem", language_code="en")
     api.send_text(cem, "/start")

@@ -1,0 +1,66 @@
+"""What the private-chat and group handlers share: the service, the bot, and how to answer."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from telegram import Bot, Update, User
+from telegram.ext import ContextTypes
+
+from bot.assessments import Assessments, Participant, UserError
+from conversations.i18n import Localizer
+
+PLATFORM = "telegram"
+log = logging.getLogger("bot.telegram")
+
+Context = ContextTypes.DEFAULT_TYPE
+Handler = Callable[[Update, Context], Awaitable[None]]
+
+
+def personal_team_id(user: User) -> str:
+    return f"personal:{user.id}"
+
+
+def is_personal(external_id: str) -> bool:
+    return external_id.startswith("personal:")
+
+
+def display_name(user: User) -> str:
+    return user.full_name or user.username or str(user.id)
+
+
+def participant(user: User) -> Participant:
+    """A person in their private chat, answering for their own, personal team."""
+    name = display_name(user)
+    return Participant(PLATFORM, personal_team_id(user), name, str(user.id), name)
+
+
+class Handlers:
+    def __init__(self, assessments: Assessments, bot: Bot) -> None:
+        self.assessments = assessments
+        self.bot = bot
+        # Charts take a few hundred milliseconds of CPU: drawn off the event loop, one at a time.
+        self._drawing = asyncio.Lock()
+
+    def loc_for(self, user: User | None) -> Localizer:
+        return self.assessments.localizer(user.language_code if user else None)
+
+    async def say(self, update: Update, text: str, loc: Localizer | None = None) -> None:
+        """Reply with one message; ``text`` is a msgid, translated for the sender."""
+        message = update.effective_message
+        if message is not None:
+            loc = loc or self.loc_for(update.effective_user)
+            await message.reply_text(loc._(text))
+
+    async def refuse(self, update: Update, error: UserError, loc: Localizer | None = None) -> None:
+        message = update.effective_message
+        if message is not None:
+            loc = loc or self.loc_for(update.effective_user)
+            await message.reply_text("⚠️ " + error.localized(loc))
+
+    async def draw(self, render: Callable[..., bytes], *args: Any) -> bytes:
+        async with self._drawing:
+            return await asyncio.to_thread(render, *args)

@@ -1,0 +1,323 @@
+"""A team's group: administrators start and close snapshots, members join by a deep link, and
+the results and the live action-plan checklist are posted here.
+
+The group is the team (its chat id is the team's id on this platform), so nobody picks a team
+by name and nobody outside the group can act on it.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import re
+
+from telegram import (
+    Chat,
+    ChatMember,
+    ChatMemberUpdated,
+    InlineKeyboardButton,
+    InlineKeyboardMarkup,
+    Message,
+    Update,
+)
+from telegram.error import BadRequest
+
+from bot.assessments import UserError
+from bot.telegram.common import (
+    PLATFORM,
+    Context,
+    Handlers,
+    display_name,
+    personal_team_id,
+)
+from bot.telegram.render import plan_text
+from bot.telegram.results import post_results, send_export
+from conversations.i18n import N_, Localizer
+from storage.models import Team
+
+MAX_DEADLINE_DAYS = 90
+_PLAN_BUTTON = re.compile(r"p:(\d+):(\d+):([01])")
+_ADMINS = (ChatMember.ADMINISTRATOR, ChatMember.OWNER)
+
+
+class Groups(Handlers):
+    async def _team(self, chat: Chat) -> Team | None:
+        return await self.assessments.team_at(PLATFORM, str(chat.id))
+
+    def _team_loc(self, team: Team | None, update: Update) -> Localizer:
+        if team is not None:
+            return self.assessments.localizer(team.locale)
+        return self.loc_for(update.effective_user)
+
+    async def _is_admin(self, update: Update) -> bool:
+        message, user, chat = update.effective_message, update.effective_user, update.effective_chat
+        if message is None or chat is None:
+            return False
+        if message.sender_chat is not None and message.sender_chat.id == chat.id:
+            return True  # an administrator posting anonymously, as the group itself
+        if user is None:
+            return False
+        member = await self.bot.get_chat_member(chat.id, user.id)
+        return member.status in _ADMINS
+
+    async def _team_or_hint(self, update: Update) -> Team | None:
+        chat = update.effective_chat
+        team = await self._team(chat) if chat else None
+        if team is None:
+            await self.say(
+                update,
+                N_(
+                    "This group has no assessment yet. An administrator can start one with /assess."
+                ),
+            )
+        return team
+
+    # ------------------------------------------------------------------ commands
+
+    async def assess(self, update: Update, context: Context) -> None:
+        """/assess [days | YYYY-MM-DD]: open a snapshot (or invite to the open one again)."""
+        chat, user, message = update.effective_chat, update.effective_user, update.effective_message
+        if chat is None or message is None:
+            return
+        loc = self.loc_for(user)
+        if not await self._is_admin(update):
+            await self.say(update, N_("Only the group's administrators can start an assessment."))
+            return
+        try:
+            deadline = parse_deadline(context.args or [], dt.datetime.now(dt.UTC))
+        except ValueError:
+            await message.reply_text(
+                loc._(
+                    "Give the deadline as a number of days (1 to {most}) or a date like "
+                    "2026-12-31, for example /assess 14.",
+                    most=MAX_DEADLINE_DAYS,
+                )
+            )
+            return
+        invitation = await self.assessments.start_snapshot(
+            PLATFORM,
+            str(chat.id),
+            chat.title or str(chat.id),
+            by=display_name(user) if user else "(anonymous admin)",
+            deadline=deadline,
+            locale=user.language_code if user else None,
+        )
+        team = await self.assessments.team(invitation.team_id)
+        loc = self.assessments.localizer(team.locale)
+        intro = (
+            loc._(
+                "{team}: the customer-service maturity assessment, snapshot {number}.",
+                team=team.name,
+                number=invitation.number,
+            )
+            if invitation.created
+            else loc._(
+                "Snapshot {number} of {team} is already open; here is its link again.",
+                team=team.name,
+                number=invitation.number,
+            )
+        )
+        text = "\n\n".join(
+            [
+                "📝 " + intro,
+                loc._(
+                    "{count} short questions, about 10 minutes. Your answers stay private: "
+                    "this group sees only the team's results.",
+                    count=len(self.assessments.sequence),
+                ),
+                loc._("Please answer by {date}.", date=loc.date(invitation.deadline.date())),
+            ]
+        )
+        link = f"https://t.me/{self.bot.username}?start={invitation.token}"
+        button = InlineKeyboardButton(loc._("Take the assessment"), url=link)
+        await message.reply_text(text, reply_markup=InlineKeyboardMarkup([[button]]))
+
+    async def status(self, update: Update, _context: Context) -> None:
+        """Who has answered the latest snapshot: names only, never answers."""
+        team = await self._team_or_hint(update)
+        message = update.effective_message
+        if team is None or message is None:
+            return
+        loc = self._team_loc(team, update)
+        try:
+            found = await self.assessments.status(team)
+        except UserError as error:
+            await self.refuse(update, error, loc)
+            return
+        if found.is_open and found.deadline is not None:
+            head = loc._(
+                "Snapshot {number} is open until {date}.",
+                number=found.number,
+                date=loc.date(found.deadline.date()),
+            )
+        elif found.is_open:
+            head = loc._("Snapshot {number} is open.", number=found.number)
+        else:
+            head = loc._("Snapshot {number} is closed.", number=found.number)
+        lines = [head]
+        if found.submitted:
+            lines.append(
+                loc._(
+                    "Submitted ({count}): {names}",
+                    count=len(found.submitted),
+                    names=", ".join(found.submitted),
+                )
+            )
+        if found.in_progress:
+            lines.append(
+                loc._(
+                    "Still answering ({count}): {names}",
+                    count=len(found.in_progress),
+                    names=", ".join(found.in_progress),
+                )
+            )
+        if not found.submitted and not found.in_progress:
+            lines.append(loc._("Nobody has started yet."))
+        await message.reply_text("\n".join(lines))
+
+    async def close(self, update: Update, _context: Context) -> None:
+        """/close: close the snapshot and post the results here."""
+        chat = update.effective_chat
+        if chat is None:
+            return
+        if not await self._is_admin(update):
+            await self.say(update, N_("Only the group's administrators can close the assessment."))
+            return
+        team = await self._team_or_hint(update)
+        if team is None:
+            return
+        loc = self._team_loc(team, update)
+        user = update.effective_user
+        try:
+            number = await self.assessments.close(
+                team, display_name(user) if user else "(anonymous admin)"
+            )
+        except UserError as error:
+            await self.refuse(update, error, loc)
+            return
+        await self.bot.send_message(
+            chat.id,
+            "✅ "
+            + loc._("Snapshot {number} is closed. Here are the team's results.", number=number),
+        )
+        await post_results(self, chat.id, team, loc)
+
+    async def report(self, update: Update, _context: Context) -> None:
+        team, chat = await self._team_or_hint(update), update.effective_chat
+        if team is None or chat is None:
+            return
+        await post_results(self, chat.id, team, self._team_loc(team, update))
+
+    async def plan(self, update: Update, _context: Context) -> None:
+        team, message = await self._team_or_hint(update), update.effective_message
+        if team is None or message is None:
+            return
+        current = await self.assessments.plan(team)
+        checklist = plan_text(current, self._team_loc(team, update), self.assessments.questionnaire)
+        await message.reply_text(checklist.text, reply_markup=checklist.keyboard)
+
+    async def export(self, update: Update, context: Context) -> None:
+        team = await self._team_or_hint(update)
+        if team is not None:
+            await send_export(self, update, context, team, self._team_loc(team, update))
+
+    async def forget_me(self, update: Update, _context: Context) -> None:
+        await self.say(
+            update, N_("Send /forget_me to me in a private chat: your answers are only there.")
+        )
+
+    async def language(self, update: Update, context: Context) -> None:
+        """/language en|tr in a group: the language of the team's posts (administrators)."""
+        chat, message = update.effective_chat, update.effective_message
+        if chat is None or message is None:
+            return
+        choice = (context.args or [""])[0].lower()
+        loc = self.loc_for(update.effective_user)
+        if choice not in self.assessments.localizers:
+            await message.reply_text(loc._("Send /language en or /language tr."))
+            return
+        if not await self._is_admin(update):
+            await self.say(update, N_("Only the group's administrators can change its language."))
+            return
+        user = update.effective_user
+        await self.assessments.set_team_locale(
+            PLATFORM,
+            str(chat.id),
+            chat.title or str(chat.id),
+            choice,
+            by=display_name(user) if user else "(anonymous admin)",
+        )
+        loc = self.assessments.localizer(choice)
+        # Said in the chosen language, which the Turkish catalog names as Turkish.
+        await message.reply_text(loc._("This group's posts will be in English."))
+
+    async def added(self, update: Update, _context: Context) -> None:
+        """The bot joined a group: say what it does and how to start."""
+        change: ChatMemberUpdated | None = update.my_chat_member
+        if change is None or change.chat.type == Chat.PRIVATE:
+            return
+        was, now = change.old_chat_member.status, change.new_chat_member.status
+        joined = was in (ChatMember.LEFT, ChatMember.BANNED) and now in (
+            ChatMember.MEMBER,
+            ChatMember.ADMINISTRATOR,
+        )
+        if not joined:
+            return
+        loc = self.loc_for(change.from_user)
+        await self.bot.send_message(
+            change.chat.id,
+            loc._(
+                "Hello! I run this team's customer-service maturity assessment. An "
+                "administrator starts it with /assess; everyone answers in a private chat with "
+                "me, and the team's results and action plan come back here. /help lists "
+                "everything."
+            ),
+        )
+
+    # ------------------------------------------------------------------ the checklist
+
+    async def tick(self, update: Update, _context: Context) -> None:
+        """A checklist button: tick the item on or off, then show everyone the new state."""
+        query, user, chat = update.callback_query, update.effective_user, update.effective_chat
+        if query is None or user is None:
+            return
+        loc = self.loc_for(user)
+        matched = _PLAN_BUTTON.fullmatch(query.data or "")
+        message = query.message
+        if matched is None or chat is None or not isinstance(message, Message):
+            await query.answer(loc._("This button no longer works."), show_alert=True)
+            return
+        snapshot_id, number, done = int(matched[1]), int(matched[2]), matched[3] == "1"
+        place = str(chat.id) if chat.type != Chat.PRIVATE else personal_team_id(user)
+        team = await self.assessments.team_at(PLATFORM, place)
+        if team is None:
+            await query.answer(loc._("This team no longer exists."), show_alert=True)
+            return
+        try:
+            current = await self.assessments.tick(
+                team, number, done, display_name(user), snapshot_id=snapshot_id
+            )
+        except UserError as error:
+            await query.answer(error.localized(loc)[:200], show_alert=True)
+            return
+        await query.answer()
+        checklist = plan_text(current, self._team_loc(team, update), self.assessments.questionnaire)
+        with contextlib.suppress(BadRequest):  # someone else's tap got there first: same text
+            await message.edit_text(checklist.text, reply_markup=checklist.keyboard)
+
+
+def parse_deadline(args: list[str], now: dt.datetime) -> dt.datetime | None:
+    """`/assess` arguments: nothing (the default), a number of days, or an ISO date."""
+    if not args:
+        return None
+    word = args[0]
+    if word.isdigit():
+        days = int(word)
+        if not 1 <= days <= MAX_DEADLINE_DAYS:
+            raise ValueError(word)
+        return now + dt.timedelta(days=days)
+    day = dt.date.fromisoformat(word)  # ValueError when it is not a date
+    deadline = dt.datetime.combine(day, dt.time(23, 59), dt.UTC)
+    if not now < deadline <= now + dt.timedelta(days=MAX_DEADLINE_DAYS):
+        raise ValueError(word)
+    return deadline

@@ -1,0 +1,355 @@
+"""The questionnaire in a person's private chat with the bot.
+
+Each input is handled in one unit of work, committed by the service before anything is sent, so
+an answer the person saw confirmed is stored even if the bot dies right after. Answers carry
+Telegram's update id into that same transaction: a redelivered update changes nothing, even
+after a restart. After a restart the person's next message or button press finds the response
+they were busy with in the database and continues it.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update, User
+from telegram.error import BadRequest
+
+from bot.assessments import AlreadyHandled, Opened, Participant, UserError
+from bot.telegram.common import (
+    PLATFORM,
+    Context,
+    Handlers,
+    display_name,
+    is_personal,
+    participant,
+)
+from bot.telegram.render import plan_text, render, report_text
+from bot.telegram.results import send_export
+from conversations.engine import Turn
+from conversations.i18n import N_
+from conversations.replies import AnswerEcho, Notice, QuestionReply, Reply, Submitted, Tone
+
+Step = Callable[[int], Awaitable[Turn]]
+
+
+class PrivateChat(Handlers):
+    def __init__(self, *args: Any) -> None:
+        super().__init__(*args)
+        self._opened: dict[int, Opened] = {}  # Telegram user id → the response they answer
+        self._question_messages: dict[int, int] = {}  # chat id → message with live buttons
+
+    def _update_key(self, update: Update) -> tuple[str, str]:
+        return PLATFORM, f"{self.bot.id}:{update.update_id}"
+
+    # ------------------------------------------------------------------ commands
+
+    async def start(self, update: Update, context: Context) -> None:
+        """/start continues the person's assessment; /start <token> (a group's invitation
+        link) joins that team's snapshot."""
+        user, message = update.effective_user, update.effective_message
+        if user is None or message is None:
+            return
+        loc = self.loc_for(user)
+        if context.args:
+            try:
+                opened = await self.assessments.join(
+                    context.args[0], participant(user), user.language_code
+                )
+            except UserError as error:
+                await self.refuse(update, error)
+                return
+            self._opened[user.id] = opened
+            await self._send(message.chat_id, opened.turn.replies)
+            return
+        found = await self.assessments.current(PLATFORM, str(user.id))  # resumed afresh
+        if found is None:
+            found = await self._open_personal(user)
+            await message.reply_text(
+                loc._(
+                    "No team assessment is waiting for you, so here is one for you alone: your "
+                    "own results at the end. To assess a team, add me to its Telegram group and "
+                    "have an administrator send /assess there."
+                )
+            )
+        opened = found
+        self._opened[user.id] = opened
+        await self._offer_other_teams(user, message.chat_id, opened.team_id)
+        await self._send(message.chat_id, opened.turn.replies)
+
+    async def _offer_other_teams(self, user: User, chat_id: int, current_team: int) -> None:
+        """Buttons for the person's other unfinished team assessments."""
+        others = [
+            p
+            for p in await self.assessments.pending(PLATFORM, str(user.id))
+            if p.team_id != current_team and not p.submitted and not is_personal(p.external_id)
+        ]
+        if not others:
+            return
+        loc = self.loc_for(user)
+        buttons = [
+            [
+                InlineKeyboardButton(
+                    f"{p.team_name} · {p.snapshot_number}", callback_data=f"go:{p.team_id}"
+                )
+            ]
+            for p in others[:10]
+        ]
+        await self.bot.send_message(
+            chat_id,
+            loc._("You also have unfinished assessments for these teams; tap one to switch to it:"),
+            reply_markup=InlineKeyboardMarkup(buttons),
+        )
+
+    async def switch_team(self, update: Update, _context: Context) -> None:
+        """The button of `_offer_other_teams`."""
+        query, user = update.callback_query, update.effective_user
+        if query is None or user is None or not isinstance(query.message, Message):
+            return
+        loc = self.loc_for(user)
+        team_id = int((query.data or "go:0").split(":")[1])
+        pending = {p.team_id: p for p in await self.assessments.pending(PLATFORM, str(user.id))}
+        chosen = pending.get(team_id)
+        if chosen is None:
+            await query.answer(loc._("That assessment is no longer open."), show_alert=True)
+            return
+        await query.answer()
+        name = display_name(user)
+        who = Participant(PLATFORM, chosen.external_id, chosen.team_name, str(user.id), name)
+        opened = await self.assessments.open(who, fallback_locale=user.language_code)
+        self._opened[user.id] = opened
+        with contextlib.suppress(BadRequest):
+            await query.message.edit_reply_markup(None)
+        await self._send(query.message.chat_id, opened.turn.replies)
+
+    async def language(self, update: Update, context: Context) -> None:
+        """/language tr: the engine's own language switch, for this and later snapshots."""
+        await self._typed(update, " ".join(["language", *(context.args or [])]))
+
+    async def forget_me(self, update: Update, _context: Context) -> None:
+        """Ask before deleting: the buttons answer in `confirm_forget`."""
+        message = update.effective_message
+        if message is None:
+            return
+        loc = self.loc_for(update.effective_user)
+        keyboard = InlineKeyboardMarkup(
+            [
+                [
+                    InlineKeyboardButton(
+                        loc._("Yes, delete my answers"), callback_data="forget:yes"
+                    ),
+                    InlineKeyboardButton(loc._("Cancel"), callback_data="forget:no"),
+                ]
+            ]
+        )
+        await message.reply_text(
+            loc._(
+                "This deletes your answers for every team, here and in any group assessment. "
+                "Snapshots already closed keep your scale answers as anonymous numbers, so "
+                "team results stay as they were published; your name and written answers go. "
+                "Delete them?"
+            ),
+            reply_markup=keyboard,
+        )
+
+    async def confirm_forget(self, update: Update, _context: Context) -> None:
+        query, user = update.callback_query, update.effective_user
+        if query is None or user is None:
+            return
+        await query.answer()
+        loc = self.loc_for(user)
+        if query.data != "forget:yes":
+            text = loc._("Nothing was deleted.")
+        else:
+            deleted, kept = await self.assessments.forget_everywhere(PLATFORM, str(user.id))
+            self._opened.pop(user.id, None)
+            text = loc._(
+                "Done: {deleted} answers deleted, {kept} kept only as anonymous numbers.",
+                deleted=deleted,
+                kept=kept,
+            )
+        if isinstance(query.message, Message):
+            with contextlib.suppress(BadRequest):
+                await query.message.edit_text(text)
+
+    async def report(self, update: Update, _context: Context) -> None:
+        """The report of the team the person answers for (their own, or their group's)."""
+        opened, message = await self._mine(update), update.effective_message
+        if opened is None or message is None:
+            return
+        team = await self.assessments.team(opened.team_id)
+        loc = self._loc(opened)
+        built = await self.assessments.report(team, loc.locale)
+        await message.reply_text(report_text(built.view))
+
+    async def plan(self, update: Update, _context: Context) -> None:
+        opened, message = await self._mine(update), update.effective_message
+        if opened is None or message is None:
+            return
+        team = await self.assessments.team(opened.team_id)
+        current = await self.assessments.plan(team)
+        outgoing = plan_text(current, self._loc(opened), self.assessments.questionnaire)
+        # Only a personal plan is ticked here; a team ticks its plan in its group, where all see it.
+        await message.reply_text(
+            outgoing.text, reply_markup=outgoing.keyboard if is_personal(team.external_id) else None
+        )
+
+    async def export(self, update: Update, context: Context) -> None:
+        """/export or /export pdf: the report as a PDF; /export csv: the dimension scores."""
+        opened, message = await self._mine(update), update.effective_message
+        if opened is None or message is None:
+            return
+        team = await self.assessments.team(opened.team_id)
+        await send_export(self, update, context, team, self._loc(opened))
+
+    async def _mine(self, update: Update) -> Opened | None:
+        user = update.effective_user
+        if user is None:
+            return None
+        opened = self._opened.get(user.id) or await self.assessments.current(PLATFORM, str(user.id))
+        if opened is None:
+            await self.say(update, N_("You have no assessment yet. Send /start to begin one."))
+        return opened
+
+    def _loc(self, opened: Opened) -> Any:
+        return self.assessments.localizer(opened.turn.state.locale)
+
+    # ------------------------------------------------------------------ answering
+
+    async def text(self, update: Update, _context: Context) -> None:
+        message = update.effective_message
+        if message is not None and message.text is not None:
+            await self._typed(update, message.text)
+
+    async def _typed(self, update: Update, text: str) -> None:
+        user, message = update.effective_user, update.effective_message
+        if user is None or message is None:
+            return
+        key = self._update_key(update)
+
+        async def answer(response_id: int) -> Turn:
+            return await self.assessments.handle_text(response_id, text, update=key)
+
+        turn = await self._turn(user, answer)
+        if turn is not None:
+            await self._send(message.chat_id, await self._retire_question(message.chat_id, turn))
+
+    async def button(self, update: Update, _context: Context) -> None:
+        query, user = update.callback_query, update.effective_user
+        if query is None or user is None:
+            return
+        data, key = query.data or "", self._update_key(update)
+
+        async def press(response_id: int) -> Turn:
+            return await self.assessments.handle_button(response_id, data, update=key)
+
+        turn = await self._turn(user, press)
+        if turn is None:
+            await query.answer()
+            return
+        first = turn.replies[0] if turn.replies else None
+        if isinstance(first, Notice) and first.tone is Tone.ERROR:
+            # A stale or unknown button: say so on the spot; nothing changed.
+            await query.answer(first.text[:200], show_alert=True)
+            return
+        await query.answer()
+        replies = turn.replies
+        message = query.message
+        if isinstance(message, Message):
+            if isinstance(first, AnswerEcho):
+                await self._edit(message, render(first).text)
+                replies = replies[1:]
+            else:
+                await self._edit(message, None)
+            self._question_messages.pop(message.chat_id, None)
+            await self._send(message.chat_id, replies)
+
+    async def edited(self, update: Update, _context: Context) -> None:
+        await self.say(
+            update,
+            N_(
+                "I don't read edited messages, so your answer stays as it was. To change it, "
+                "send the new answer as a new message after typing back."
+            ),
+        )
+
+    async def unexpected(self, update: Update, _context: Context) -> None:
+        await self.say(
+            update, N_("I can only read text and button presses. Type your answer, or /start.")
+        )
+
+    async def _turn(self, user: User, step: Step) -> Turn | None:
+        """Run ``step`` on the person's current response — the one in memory, else the one
+        they were last busy with, else their personal one. None: a redelivered update."""
+        opened = (
+            self._opened.get(user.id)
+            or await self.assessments.current(PLATFORM, str(user.id))
+            or await self._open_personal(user)
+        )
+        self._opened[user.id] = opened
+        try:
+            turn: Turn = await step(opened.response_id)
+        except AlreadyHandled:
+            return None
+        except UserError:  # their answers were deleted: start afresh
+            self._opened.pop(user.id, None)
+            return (await self._open_personal(user)).turn
+        if any(isinstance(reply, Submitted) for reply in turn.replies):
+            turn = Turn(turn.state, turn.saved, (*turn.replies, await self._after_submit(opened)))
+        return turn
+
+    async def _after_submit(self, opened: Opened) -> Reply:
+        # By id: people's personal teams are named after them, and names repeat.
+        team = await self.assessments.team(opened.team_id)
+        loc = self._loc(opened)
+        if is_personal(team.external_id):
+            report = await self.assessments.report(team, loc.locale)
+            return Notice(report_text(report.view))
+        return Notice(
+            loc._(
+                "{team} will see the team's results in its group when the assessment closes; "
+                "no one there sees your own answers. Until then you can still change them here.",
+                team=team.name,
+            )
+        )
+
+    async def _open_personal(self, user: User) -> Opened:
+        opened = await self.assessments.open(participant(user), fallback_locale=user.language_code)
+        self._opened[user.id] = opened
+        return opened
+
+    async def _retire_question(self, chat_id: int, turn: Turn) -> tuple[Reply, ...]:
+        """A question answered by typing turns into its answer, like a pressed one, so no
+        dead keyboard stays behind; returns the replies still to send."""
+        replies = turn.replies
+        if not turn.saved and not any(isinstance(r, QuestionReply) for r in replies):
+            return replies
+        message_id = self._question_messages.pop(chat_id, None)
+        if message_id is None:
+            return replies
+        first = replies[0] if replies else None
+        with contextlib.suppress(BadRequest):  # already edited, or too old to edit
+            if isinstance(first, AnswerEcho):
+                await self.bot.edit_message_text(render(first).text, chat_id, message_id)
+                return replies[1:]
+            await self.bot.edit_message_reply_markup(chat_id, message_id)
+        return replies
+
+    async def _edit(self, message: Message, text: str | None) -> None:
+        try:
+            if text is None:
+                await message.edit_reply_markup(None)
+            else:
+                await message.edit_text(text)
+        except BadRequest:
+            pass  # "message is not modified" or gone: nothing to fix
+
+    async def _send(self, chat_id: int, replies: tuple[Reply, ...]) -> None:
+        for reply in replies:
+            outgoing = render(reply)
+            sent = await self.bot.send_message(
+                chat_id, outgoing.text, reply_markup=outgoing.keyboard
+            )
+            if isinstance(reply, QuestionReply):
+                self._question_messages[chat_id] = sent.message_id

@@ -1,0 +1,69 @@
+"""A team's results as Telegram messages: the report with its radar chart, the action-plan
+checklist, and exported documents."""
+
+from __future__ import annotations
+
+from telegram import Update
+
+from bot.assessments import UserError
+from bot.reports.exports import export_csv
+from bot.reports.pdf import report_pdf
+from bot.telegram.common import Context, Handlers
+from bot.telegram.render import plan_text, report_text
+from conversations.i18n import Localizer
+from storage.models import Team
+
+
+async def post_results(handlers: Handlers, chat_id: int, team: Team, loc: Localizer) -> None:
+    """The radar chart as a photo, the level and scores as text, then the live checklist."""
+    from bot.reports.charts import radar_png  # matplotlib loads only when a chart is drawn
+
+    assessments = handlers.assessments
+    built = await assessments.report(team, loc.locale)
+    view = built.view
+    if not view.empty_note:
+        radar = await handlers.draw(radar_png, assessments.questionnaire, built.history, loc)
+        caption = "\n".join([view.title, view.level_line, view.overall_line])
+        await handlers.bot.send_photo(chat_id, radar, caption=caption[:1024])
+    await handlers.bot.send_message(chat_id, report_text(view, with_plan=False))
+    current = await assessments.plan(team)
+    if current.items:
+        checklist = plan_text(current, loc, assessments.questionnaire)
+        await handlers.bot.send_message(chat_id, checklist.text, reply_markup=checklist.keyboard)
+
+
+async def send_export(
+    handlers: Handlers, update: Update, context: Context, team: Team, loc: Localizer
+) -> None:
+    """The team's latest snapshot as a document: a PDF report, or ``csv`` dimension scores
+    (aggregates only: a chat never receives anyone's own answers)."""
+    message = update.effective_message
+    if message is None:
+        return
+    kind = (context.args or ["pdf"])[0].lower()
+    assessments = handlers.assessments
+    try:
+        if kind == "csv":
+            data = await assessments.export(team)
+            content = export_csv(data, assessments.sequence, "dimensions").encode("utf-8")
+            filename = f"csmm-snapshot-{data.number}-dimensions.csv"
+        elif kind == "pdf":
+            from bot.reports.charts import radar_png, trend_png
+
+            built = await assessments.report(team, loc.locale)
+            questionnaire = assessments.questionnaire
+            radar = await handlers.draw(radar_png, questionnaire, built.history, loc)
+            trend = await handlers.draw(trend_png, questionnaire, built.history, loc)
+            content = await handlers.draw(
+                lambda: report_pdf(built.view, loc, radar=radar, trend=trend)
+            )
+            filename = f"csmm-snapshot-{built.snapshot_number}.pdf"
+        else:
+            await message.reply_text(
+                loc._("Send /export pdf for the report, or /export csv for the scores.")
+            )
+            return
+    except UserError as error:
+        await handlers.refuse(update, error, loc)
+        return
+    await message.reply_document(content, filename=filename)
