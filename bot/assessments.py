@@ -186,6 +186,16 @@ class Assessments:
                 )
             return await self._open_in(session, team, snapshot, who, None, fallback_locale)
 
+    async def enter(self, team_id: int, who: Participant, fallback_locale: str | None) -> Opened:
+        """Start or resume the person's response in the team's open snapshot, which must be
+        open already: unlike `open`, this never opens a snapshot for the team."""
+        async with self.database.transaction() as session:
+            team = await session.get(Team, team_id)
+            snapshot = await repo.latest_snapshot(session, team_id) if team else None
+            if team is None or snapshot is None or snapshot.status != "open":
+                raise UserError(N_("That assessment is no longer open."))
+            return await self._open_in(session, team, snapshot, who, None, fallback_locale)
+
     async def _open_in(
         self,
         session: AsyncSession,
@@ -229,10 +239,12 @@ class Assessments:
         return Opened(place.response_id, place.team.id, place.snapshot.number, False, turn)
 
     async def pending(self, platform: str, person_id: str) -> list[Pending]:
-        """Every open snapshot the person has started, the most recently active first."""
+        """The open snapshots of the person's teams: those they have started, the most
+        recently active first, then those of teams they answered for before."""
         async with self.database.reading() as session:
             found = await repo.open_participations(session, platform, person_id)
-        return [
+            fresh = await repo.unstarted_snapshots(session, platform, person_id)
+        started = [
             Pending(
                 place.team.id,
                 place.team.external_id,
@@ -242,6 +254,10 @@ class Assessments:
                 place.status == ResponseStatus.SUBMITTED.value,
             )
             for place in found
+        ]
+        return started + [
+            Pending(team.id, team.external_id, team.name, snap.number, snap.deadline, False)
+            for team, snap in fresh
         ]
 
     async def handle_text(

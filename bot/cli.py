@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import IO, Any, ParamSpec, TypeVar
 
 import click
+from click.core import ParameterSource
 from sqlalchemy.exc import SQLAlchemyError
 
 from bot.assessments import Assessments, TeamReport, UserError
@@ -441,18 +442,80 @@ def team(team: str, names: bool | None, by: str, lang: str | None) -> None:
 TOKEN_FORMAT = re.compile(r"\d+:[A-Za-z0-9_-]+")
 
 
-@cli.command(short_help="Run the Telegram bot (long polling).")
+# Loggers whose debug lines name every request URL, or every API call with its parameters: Bot
+# API URLs carry the token, and setWebhook's parameters the webhook's secret.
+QUIET_LOGGERS = {
+    "httpx": logging.WARNING,
+    "telegram.Bot": logging.INFO,
+    "telegram.ext.ExtBot": logging.INFO,
+}
+
+
+def _failed_bootstrap(record: logging.LogRecord) -> bool:
+    """Drop python-telegram-bot's traceback of a setWebhook/deleteWebhook that failed at start:
+    it raises the error too, and the command reports it in one line."""
+    failed = record.levelno >= logging.ERROR and record.getMessage().startswith(
+        "Network Retry Loop (Bootstrap"
+    )
+    return not failed
+
+
+@cli.command(short_help="Run the Telegram bot (long polling, or a webhook).")
+@click.option(
+    "--webhook-url",
+    metavar="URL",
+    help="Have Telegram send updates to this public HTTPS URL instead of polling for them. "
+    "A reverse proxy forwards it to --listen:--port.",
+)
+@click.option(
+    "--listen",
+    metavar="ADDRESS",
+    default="127.0.0.1",
+    show_default=True,
+    help="With --webhook-url: the address the webhook server listens on.",
+)
+@click.option(
+    "--port",
+    type=click.IntRange(1, 65535),
+    default=8080,
+    show_default=True,
+    help="With --webhook-url: the port it listens on.",
+)
+@click.option(
+    "--url-path",
+    metavar="PATH",
+    help="With --webhook-url: the path it answers on, if the proxy changes it "
+    "(default: the URL's path).",
+)
 @LANG_OPTION
+@click.pass_context
 @_friendly_errors
-def telegram(lang: str | None) -> None:
+def telegram(
+    ctx: click.Context,
+    webhook_url: str | None,
+    listen: str,
+    port: int,
+    url_path: str | None,
+    lang: str | None,
+) -> None:
     """Run the Telegram bot until Ctrl-C: people answer in a private chat with it.
 
     Needs TELEGRAM_BOT_TOKEN (from @BotFather); TELEGRAM_API_URL points at another Bot API
-    server (default: Telegram's own).
+    server (default: Telegram's own). Without --webhook-url the bot polls for updates. With it,
+    Telegram posts them to that URL, and requests without the webhook's secret are refused
+    (403): TELEGRAM_WEBHOOK_SECRET, or else a new random one at each start.
     """
+    from telegram.error import BadRequest, InvalidToken, NetworkError, TelegramError
+
     from bot.telegram.app import build_application, run_polling
+    from bot.telegram.webhook import is_valid_secret, is_webhook_url, new_secret, run_webhook
 
     loc = cli_localizer(lang)
+    webhook_only = ("listen", "port", "url_path")
+    if webhook_url is None and any(
+        ctx.get_parameter_source(name) is not ParameterSource.DEFAULT for name in webhook_only
+    ):
+        raise click.UsageError(loc._("--listen, --port and --url-path go with --webhook-url."))
     settings = TelegramSettings()
     token = settings.bot_token.get_secret_value().strip() if settings.bot_token else ""
     if not token:
@@ -464,8 +527,27 @@ def telegram(lang: str | None) -> None:
                 "TELEGRAM_BOT_TOKEN does not look like a bot token (digits, a colon, then letters)."
             ),
         )
-    # HTTP client logs name every request URL, and Bot API URLs carry the token.
-    logging.getLogger("httpx").setLevel(logging.WARNING)
+    secret = settings.webhook_secret.get_secret_value().strip() if settings.webhook_secret else ""
+    if webhook_url is not None and not is_webhook_url(webhook_url):
+        raise CliError(
+            loc,
+            loc._(
+                "--webhook-url needs a full URL that Telegram can reach, such as "
+                "https://bot.example.com/telegram, not “{url}”.",
+                url=webhook_url,
+            ),
+        )
+    if webhook_url is not None and secret and not is_valid_secret(secret):
+        raise CliError(
+            loc,
+            loc._(
+                "TELEGRAM_WEBHOOK_SECRET must be 1 to 256 characters: letters A–Z and a–z, "
+                "digits, _ and -."
+            ),
+        )
+    for name, level in QUIET_LOGGERS.items():
+        logging.getLogger(name).setLevel(level)
+    logging.getLogger("telegram.ext").addFilter(_failed_bootstrap)
 
     async def serve() -> None:
         assessments = await _assessments(create_if_empty=True)
@@ -474,11 +556,36 @@ def telegram(lang: str | None) -> None:
         for signum in (signal.SIGINT, signal.SIGTERM):
             loop.add_signal_handler(signum, stop.set)
         try:
-            await run_polling(build_application(assessments, token, settings.api_url), stop)
+            application = build_application(assessments, token, settings.api_url)
+            if webhook_url is None:
+                await run_polling(application, stop)
+            else:
+                await run_webhook(
+                    application,
+                    stop,
+                    url=webhook_url,
+                    secret=secret or new_secret(),
+                    listen=listen,
+                    port=port,
+                    url_path=url_path,
+                )
         finally:
             await assessments.database.dispose()
 
-    _run(serve())
+    try:
+        _run(serve())
+    except InvalidToken:
+        raise CliError(
+            loc, loc._("Telegram did not accept TELEGRAM_BOT_TOKEN: check it with @BotFather.")
+        ) from None
+    except TelegramError as exc:
+        reason = exc.message.replace(token, "…")
+        if isinstance(exc, NetworkError) and not isinstance(exc, BadRequest):
+            # httpx's reasons (connection refused, timed out, …), which name no URL
+            message = loc._("Could not reach the Bot API: {reason}", reason=reason)
+        else:  # e.g. setWebhook refusing the URL
+            message = loc._("Telegram refused: {reason}", reason=reason)
+        raise CliError(loc, message) from None
 
 
 @cli.command(short_help="Delete a person's answers for a team.")

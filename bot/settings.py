@@ -29,3 +29,5 @@ class TelegramSettings(BaseSettings):
     bot_token: SecretStr | None = None
     # The Bot API base URL, token appended, as python-telegram-bot's base_url.
     api_url: str = TELEGRAM_API
+    # Webhook mode: the secret Telegram sends with each update (unset: a new one per start).
+    webhook_secret: SecretStr | None = None

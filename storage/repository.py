@@ -223,6 +223,35 @@ async def open_participations(
     return [Participation(*row) for row in rows]
 
 
+async def unstarted_snapshots(
+    session: AsyncSession, platform: str, external_id: str
+) -> list[tuple[Team, Snapshot]]:
+    """Open snapshots of the person's teams (those they answered for before) that they have
+    not started yet."""
+    person = (
+        select(Person.id)
+        .where(Person.platform == platform, Person.external_id == external_id)
+        .scalar_subquery()
+    )
+    their_teams = (
+        select(Snapshot.team_id)
+        .join(Response, Response.snapshot_id == Snapshot.id)
+        .where(Response.person_id == person)
+    )
+    started = select(Response.snapshot_id).where(Response.person_id == person)
+    rows = await session.execute(
+        select(Team, Snapshot)
+        .join(Snapshot, Snapshot.team_id == Team.id)
+        .where(
+            Snapshot.status == "open",
+            Team.id.in_(their_teams),
+            Snapshot.id.not_in(started),
+        )
+        .order_by(Snapshot.opened_at.desc())
+    )
+    return [(team, snapshot) for team, snapshot in rows]
+
+
 async def touch_response(session: AsyncSession, response_id: int) -> None:
     """Make the response the person's most recent, the one their next message continues."""
     await session.execute(

@@ -100,7 +100,7 @@ class TelegramChannel:
                 )
             ),
             CallbackQueryHandler(g.tick, pattern=r"^p:"),
-            CallbackQueryHandler(p.switch_team, pattern=r"^go:"),
+            CallbackQueryHandler(p.switch_team, pattern=r"^go:\d+$"),
             CallbackQueryHandler(p.confirm_forget, pattern=r"^forget:"),
             CallbackQueryHandler(p.button),
             ChatMemberHandler(g.added, ChatMemberHandler.MY_CHAT_MEMBER),

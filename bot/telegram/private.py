@@ -16,12 +16,11 @@ from typing import Any
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update, User
 from telegram.error import BadRequest
 
-from bot.assessments import AlreadyHandled, Opened, Participant, UserError
+from bot.assessments import AlreadyHandled, Opened, Pending, UserError
 from bot.telegram.common import (
     PLATFORM,
     Context,
     Handlers,
-    display_name,
     is_personal,
     participant,
 )
@@ -64,6 +63,13 @@ class PrivateChat(Handlers):
             await self._send(message.chat_id, opened.turn.replies)
             return
         found = await self.assessments.current(PLATFORM, str(user.id))  # resumed afresh
+        waiting = [
+            p
+            for p in await self.assessments.pending(PLATFORM, str(user.id))
+            if not p.submitted and not is_personal(p.external_id)
+        ]
+        if found is None and waiting:  # a new snapshot of a team they answered for before
+            found = await self._open_pending(user, waiting[0])
         if found is None:
             found = await self._open_personal(user)
             await message.reply_text(
@@ -73,51 +79,52 @@ class PrivateChat(Handlers):
                     "have an administrator send /assess there."
                 )
             )
-        opened = found
-        self._opened[user.id] = opened
-        await self._offer_other_teams(user, message.chat_id, opened.team_id)
-        await self._send(message.chat_id, opened.turn.replies)
+        self._opened[user.id] = found
+        others = [p for p in waiting if p.team_id != found.team_id]
+        if others:
+            await self._offer(user, message.chat_id, others)
+        await self._send(message.chat_id, found.turn.replies)
 
-    async def _offer_other_teams(self, user: User, chat_id: int, current_team: int) -> None:
-        """Buttons for the person's other unfinished team assessments."""
-        others = [
-            p
-            for p in await self.assessments.pending(PLATFORM, str(user.id))
-            if p.team_id != current_team and not p.submitted and not is_personal(p.external_id)
-        ]
-        if not others:
-            return
+    async def _offer(self, user: User, chat_id: int, others: list[Pending]) -> None:
+        """Buttons for the person's other team assessments waiting for them."""
         loc = self.loc_for(user)
         buttons = [
             [
                 InlineKeyboardButton(
-                    f"{p.team_name} · {p.snapshot_number}", callback_data=f"go:{p.team_id}"
+                    loc._("{team}, snapshot {number}", team=p.team_name, number=p.snapshot_number),
+                    callback_data=f"go:{p.team_id}",
                 )
             ]
             for p in others[:10]
         ]
         await self.bot.send_message(
             chat_id,
-            loc._("You also have unfinished assessments for these teams; tap one to switch to it:"),
+            loc._("These teams are waiting for your answers too; tap one to switch to it:"),
             reply_markup=InlineKeyboardMarkup(buttons),
         )
 
+    async def _open_pending(self, user: User, chosen: Pending) -> Opened:
+        opened = await self.assessments.enter(chosen.team_id, participant(user), user.language_code)
+        self._opened[user.id] = opened
+        return opened
+
     async def switch_team(self, update: Update, _context: Context) -> None:
-        """The button of `_offer_other_teams`."""
+        """The button of `_offer`."""
         query, user = update.callback_query, update.effective_user
         if query is None or user is None or not isinstance(query.message, Message):
             return
         loc = self.loc_for(user)
         team_id = int((query.data or "go:0").split(":")[1])
-        pending = {p.team_id: p for p in await self.assessments.pending(PLATFORM, str(user.id))}
-        chosen = pending.get(team_id)
-        if chosen is None:
-            await query.answer(loc._("That assessment is no longer open."), show_alert=True)
+        # Only a team the person answered for before: a team id alone admits no one.
+        theirs = {p.team_id for p in await self.assessments.pending(PLATFORM, str(user.id))}
+        try:
+            if team_id not in theirs:
+                raise UserError(N_("That assessment is no longer open."))
+            opened = await self.assessments.enter(team_id, participant(user), user.language_code)
+        except UserError as error:
+            await query.answer(error.localized(loc)[:200], show_alert=True)
             return
         await query.answer()
-        name = display_name(user)
-        who = Participant(PLATFORM, chosen.external_id, chosen.team_name, str(user.id), name)
-        opened = await self.assessments.open(who, fallback_locale=user.language_code)
         self._opened[user.id] = opened
         with contextlib.suppress(BadRequest):
             await query.message.edit_reply_markup(None)

@@ -196,3 +196,53 @@ async def test_group_exports_and_unhappy_paths(
     await said(api, -4001, "/export csv")
     api.send_text(admin, "/forget_me", chat=group)
     await said(api, -4001, "private chat")
+
+
+async def test_the_next_snapshot_waits_for_its_members_at_start(
+    running: FakeBotApi, assessments: Assessments
+) -> None:
+    """A member of a team need not find the new link: /start takes them to the team's new
+    snapshot, each question showing their answer from last time; a forged team button does
+    not admit anyone."""
+    api = running
+    group = api.group(-4002, "Helpdesk")
+    lead = api.user(811, "Lea", language_code="en")
+    api.set_admins(-4002, {811})
+    api.send_text(lead, "/assess", chat=group)
+    await api.wait_for(lambda: any(buttons(m) for m in api.sent(-4002)))
+    token = LINK.search(buttons(api.sent(-4002)[-1])[0]["url"])[1]  # type: ignore[index]
+    api.send_text(lead, f"/start {token}")
+    for text in ["3"] * 28 + ["skip"] * 7 + ["submit"]:
+        api.send_text(lead, text)
+    await said(api, 811, "no one there sees your own answers")
+    api.send_text(lead, "/close", chat=group)
+    await said(api, -4002, "Action plan")
+    api.send_text(lead, "/assess", chat=group)
+    await said(api, -4002, "snapshot 2")
+
+    api.send_text(lead, "/start")
+    await api.wait_for(lambda: "1/35" in last_text(api, 811))
+    assert "Last time" in last_text(api, 811)
+    team = await assessments.team_at("telegram", "-4002")
+    assert team is not None
+    assert (await assessments.status(team)).in_progress == ["Lea"]
+
+    # Someone who never answered for Helpdesk presses a hand-made "switch to team" button.
+    stranger = api.user(812, "Sam", language_code="en")
+    api.send_text(stranger, "/start")
+    await api.wait_for(lambda: "1/35" in last_text(api, 812))
+    api.send_update(
+        {
+            "callback_query": {
+                "id": "forged",
+                "from": stranger,
+                "message": api.sent(812)[-1],
+                "chat_instance": "s",
+                "data": f"go:{team.id}",
+            }
+        }
+    )
+    await api.wait_for(lambda: any(c[1].get("callback_query_id") == "forged" for c in api.calls))
+    forged = next(c[1] for c in api.calls if c[1].get("callback_query_id") == "forged")
+    assert "no longer open" in str(forged.get("text"))
+    assert (await assessments.status(team)).in_progress == ["Lea"]

@@ -106,7 +106,7 @@ async def test_photos_and_stickers_get_a_hint(running: FakeBotApi) -> None:
 
 async def test_commands_are_published_and_language_switches(running: FakeBotApi) -> None:
     api = running
-    await api.wait_for(lambda: None in api.commands and "tr" in api.commands)
+    await api.wait_for(lambda: ("all_group_chats", "tr") in api.scoped_commands)
     private = [c["command"] for c in api.scoped_commands[("all_private_chats", None)]]
     group = [c["command"] for c in api.scoped_commands[("all_group_chats", "tr")]]
     assert private == [c["command"] for c in api.commands[None]]
