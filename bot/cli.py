@@ -23,6 +23,7 @@ from bot.assessments import Assessments, TeamReport, UserError
 from bot.console.render import render_report
 from bot.console.session import PLATFORM, environment_locale, run_console
 from bot.i18n import localizers
+from bot.logs import keep_out_of_logs
 from bot.reports.charts import radar_png, trend_png
 from bot.reports.exports import export_csv, export_json
 from bot.reports.pdf import report_pdf
@@ -442,15 +443,6 @@ def team(team: str, names: bool | None, by: str, lang: str | None) -> None:
 TOKEN_FORMAT = re.compile(r"\d+:[A-Za-z0-9_-]+")
 
 
-# Loggers whose debug lines name every request URL, or every API call with its parameters: Bot
-# API URLs carry the token, and setWebhook's parameters the webhook's secret.
-QUIET_LOGGERS = {
-    "httpx": logging.WARNING,
-    "telegram.Bot": logging.INFO,
-    "telegram.ext.ExtBot": logging.INFO,
-}
-
-
 def _failed_bootstrap(record: logging.LogRecord) -> bool:
     """Drop python-telegram-bot's traceback of a setWebhook/deleteWebhook that failed at start:
     it raises the error too, and the command reports it in one line."""
@@ -545,8 +537,8 @@ def telegram(
                 "digits, _ and -."
             ),
         )
-    for name, level in QUIET_LOGGERS.items():
-        logging.getLogger(name).setLevel(level)
+    secret = secret or new_secret()
+    keep_out_of_logs(token, secret)
     logging.getLogger("telegram.ext").addFilter(_failed_bootstrap)
 
     async def serve() -> None:
@@ -564,7 +556,7 @@ def telegram(
                     application,
                     stop,
                     url=webhook_url,
-                    secret=secret or new_secret(),
+                    secret=secret,
                     listen=listen,
                     port=port,
                     url_path=url_path,

@@ -30,6 +30,7 @@ from telegram.ext import (
 )
 
 from bot.assessments import Assessments
+from bot.logs import keep_out_of_logs
 from bot.telegram.common import PLATFORM, Context, log
 from bot.telegram.groups import Groups
 from bot.telegram.private import PrivateChat
@@ -176,13 +177,14 @@ class TelegramChannel:
 
 
 def build_application(assessments: Assessments, token: str, api_url: str) -> TelegramApplication:
+    keep_out_of_logs(token)  # Bot API URLs carry it
     file_url = api_url[: -len("/bot")] + "/file/bot" if api_url.endswith("/bot") else api_url
     application = (
         ApplicationBuilder()
         .token(token)
         .base_url(api_url)
         .base_file_url(file_url)
-        .rate_limiter(AIORateLimiter(max_retries=3))
+        .rate_limiter(AIORateLimiter(max_retries=5))
         .build()
     )
     channel = TelegramChannel(assessments, application.bot)

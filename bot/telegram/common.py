@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-from telegram import Bot, Update, User
+from telegram import Bot, CallbackQuery, Update, User
+from telegram.error import TelegramError
 from telegram.ext import ContextTypes
 
 from bot.assessments import Assessments, Participant, UserError
@@ -64,3 +66,10 @@ class Handlers:
     async def draw(self, render: Callable[..., bytes], *args: Any) -> bytes:
         async with self._drawing:
             return await asyncio.to_thread(render, *args)
+
+
+async def acknowledge(query: CallbackQuery, alert: str | None = None) -> None:
+    """Answer a button press (Telegram shows a spinner until then); an alert for ``alert``.
+    Best effort: after a slow turn Telegram calls the query too old, and the work is done."""
+    with contextlib.suppress(TelegramError):
+        await query.answer(alert, show_alert=alert is not None)

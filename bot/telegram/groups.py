@@ -20,13 +20,14 @@ from telegram import (
     Message,
     Update,
 )
-from telegram.error import BadRequest
+from telegram.error import TelegramError
 
 from bot.assessments import UserError
 from bot.telegram.common import (
     PLATFORM,
     Context,
     Handlers,
+    acknowledge,
     display_name,
     personal_team_id,
 )
@@ -285,24 +286,24 @@ class Groups(Handlers):
         matched = _PLAN_BUTTON.fullmatch(query.data or "")
         message = query.message
         if matched is None or chat is None or not isinstance(message, Message):
-            await query.answer(loc._("This button no longer works."), show_alert=True)
+            await acknowledge(query, loc._("This button no longer works."))
             return
         snapshot_id, number, done = int(matched[1]), int(matched[2]), matched[3] == "1"
         place = str(chat.id) if chat.type != Chat.PRIVATE else personal_team_id(user)
         team = await self.assessments.team_at(PLATFORM, place)
         if team is None:
-            await query.answer(loc._("This team no longer exists."), show_alert=True)
+            await acknowledge(query, loc._("This team no longer exists."))
             return
         try:
             current = await self.assessments.tick(
                 team, number, done, display_name(user), snapshot_id=snapshot_id
             )
         except UserError as error:
-            await query.answer(error.localized(loc)[:200], show_alert=True)
+            await acknowledge(query, error.localized(loc)[:200])
             return
-        await query.answer()
+        await acknowledge(query)
         checklist = plan_text(current, self._team_loc(team, update), self.assessments.questionnaire)
-        with contextlib.suppress(BadRequest):  # someone else's tap got there first: same text
+        with contextlib.suppress(TelegramError):  # someone else's tap got there first: same text
             await message.edit_text(checklist.text, reply_markup=checklist.keyboard)
 
 

@@ -13,14 +13,21 @@ import contextlib
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update, User
-from telegram.error import BadRequest
+from telegram import (
+    InlineKeyboardButton,
+    InlineKeyboardMarkup,
+    Message,
+    Update,
+    User,
+)
+from telegram.error import TelegramError
 
 from bot.assessments import AlreadyHandled, Opened, Pending, UserError
 from bot.telegram.common import (
     PLATFORM,
     Context,
     Handlers,
+    acknowledge,
     is_personal,
     participant,
 )
@@ -37,7 +44,8 @@ class PrivateChat(Handlers):
     def __init__(self, *args: Any) -> None:
         super().__init__(*args)
         self._opened: dict[int, Opened] = {}  # Telegram user id → the response they answer
-        self._question_messages: dict[int, int] = {}  # chat id → message with live buttons
+        # chat id → (message, question) whose buttons are live
+        self._question_messages: dict[int, tuple[int, str]] = {}
 
     def _update_key(self, update: Update) -> tuple[str, str]:
         return PLATFORM, f"{self.bot.id}:{update.update_id}"
@@ -122,11 +130,11 @@ class PrivateChat(Handlers):
                 raise UserError(N_("That assessment is no longer open."))
             opened = await self.assessments.enter(team_id, participant(user), user.language_code)
         except UserError as error:
-            await query.answer(error.localized(loc)[:200], show_alert=True)
+            await acknowledge(query, error.localized(loc)[:200])
             return
-        await query.answer()
+        await acknowledge(query)
         self._opened[user.id] = opened
-        with contextlib.suppress(BadRequest):
+        with contextlib.suppress(TelegramError):
             await query.message.edit_reply_markup(None)
         await self._send(query.message.chat_id, opened.turn.replies)
 
@@ -164,7 +172,7 @@ class PrivateChat(Handlers):
         query, user = update.callback_query, update.effective_user
         if query is None or user is None:
             return
-        await query.answer()
+        await acknowledge(query)
         loc = self.loc_for(user)
         if query.data != "forget:yes":
             text = loc._("Nothing was deleted.")
@@ -177,7 +185,7 @@ class PrivateChat(Handlers):
                 kept=kept,
             )
         if isinstance(query.message, Message):
-            with contextlib.suppress(BadRequest):
+            with contextlib.suppress(TelegramError):
                 await query.message.edit_text(text)
 
     async def report(self, update: Update, _context: Context) -> None:
@@ -246,6 +254,10 @@ class PrivateChat(Handlers):
         query, user = update.callback_query, update.effective_user
         if query is None or user is None:
             return
+        if query.message is None:  # a button under an inline-mode message: not one of ours
+            await acknowledge(query)
+            return
+        chat_id = query.message.chat.id
         data, key = query.data or "", self._update_key(update)
 
         async def press(response_id: int) -> Turn:
@@ -253,24 +265,24 @@ class PrivateChat(Handlers):
 
         turn = await self._turn(user, press)
         if turn is None:
-            await query.answer()
+            await acknowledge(query)
             return
         first = turn.replies[0] if turn.replies else None
         if isinstance(first, Notice) and first.tone is Tone.ERROR:
             # A stale or unknown button: say so on the spot; nothing changed.
-            await query.answer(first.text[:200], show_alert=True)
+            await acknowledge(query, first.text[:200])
             return
-        await query.answer()
+        # The answer is stored: whatever Telegram says from here on, the person gets the rest.
+        await acknowledge(query)
         replies = turn.replies
-        message = query.message
-        if isinstance(message, Message):
+        if isinstance(query.message, Message):
             if isinstance(first, AnswerEcho):
-                await self._edit(message, render(first).text)
+                await self._edit(query.message, render(first).text)
                 replies = replies[1:]
             else:
-                await self._edit(message, None)
-            self._question_messages.pop(message.chat_id, None)
-            await self._send(message.chat_id, replies)
+                await self._edit(query.message, None)
+        self._question_messages.pop(chat_id, None)
+        await self._send(chat_id, replies)
 
     async def edited(self, update: Update, _context: Context) -> None:
         await self.say(
@@ -332,25 +344,26 @@ class PrivateChat(Handlers):
         replies = turn.replies
         if not turn.saved and not any(isinstance(r, QuestionReply) for r in replies):
             return replies
-        message_id = self._question_messages.pop(chat_id, None)
-        if message_id is None:
+        shown = self._question_messages.pop(chat_id, None)
+        if shown is None:
             return replies
+        message_id, question_id = shown
         first = replies[0] if replies else None
-        with contextlib.suppress(BadRequest):  # already edited, or too old to edit
-            if isinstance(first, AnswerEcho):
+        with contextlib.suppress(TelegramError):  # already edited, too old, or Telegram failed
+            if isinstance(first, AnswerEcho) and first.question_id == question_id:
                 await self.bot.edit_message_text(render(first).text, chat_id, message_id)
                 return replies[1:]
             await self.bot.edit_message_reply_markup(chat_id, message_id)
         return replies
 
     async def _edit(self, message: Message, text: str | None) -> None:
-        try:
+        # Best effort: "message is not modified", a deleted message or a Telegram error leaves
+        # an old keyboard behind, which answers with a stale-button alert if pressed.
+        with contextlib.suppress(TelegramError):
             if text is None:
                 await message.edit_reply_markup(None)
             else:
                 await message.edit_text(text)
-        except BadRequest:
-            pass  # "message is not modified" or gone: nothing to fix
 
     async def _send(self, chat_id: int, replies: tuple[Reply, ...]) -> None:
         for reply in replies:
@@ -359,4 +372,4 @@ class PrivateChat(Handlers):
                 chat_id, outgoing.text, reply_markup=outgoing.keyboard
             )
             if isinstance(reply, QuestionReply):
-                self._question_messages[chat_id] = sent.message_id
+                self._question_messages[chat_id] = (sent.message_id, reply.question_id)

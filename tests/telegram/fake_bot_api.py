@@ -344,9 +344,7 @@ class FakeBotApi:
             error = ApiError(status, description or HTTPStatus(status).phrase)
         self._failures.setdefault(method.lower(), []).extend([error] * count)
 
-    def fail_next_raw(
-        self, method: str, body: str, *, status: int = 502, count: int = 1
-    ) -> None:
+    def fail_next_raw(self, method: str, body: str, *, status: int = 502, count: int = 1) -> None:
         """The next `count` calls of `method` get `body` as it is, not Telegram's JSON."""
         self._failures.setdefault(method.lower(), []).extend([RawReply(status, body)] * count)
 

@@ -1,0 +1,59 @@
+"""Secrets never reach a log line, whoever logs them and at whatever level.
+
+HTTP client libraries log request URLs, and a Bot API URL carries the bot's token; a client
+library may log a call's parameters, webhook secrets among them. Quieting those loggers helps
+(their INFO lines are noise anyway), but someone debugging turns DEBUG back on. So every log
+record is also scrubbed of the registered secrets as it is created, before any handler sees it.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+REDACTED = "[redacted]"
+# Chatty at INFO/DEBUG: one line per HTTP request, or per Bot API call with its parameters.
+QUIET_LOGGERS = {
+    "httpx": logging.WARNING,
+    "telegram.Bot": logging.INFO,
+    "telegram.ext.ExtBot": logging.INFO,
+}
+
+_secrets: set[str] = set()
+
+
+def _scrub(text: str) -> str:
+    for secret in _secrets:
+        if secret in text:
+            text = text.replace(secret, REDACTED)
+    return text
+
+
+def _scrubbing(make_record: Any) -> Any:
+    def factory(*args: Any, **kwargs: Any) -> logging.LogRecord:
+        record: logging.LogRecord = make_record(*args, **kwargs)
+        message = record.getMessage()
+        scrubbed = _scrub(message)
+        if scrubbed != message:
+            record.msg, record.args = scrubbed, None
+        if record.exc_info and record.exc_info[1] is not None:
+            # A traceback's text is made later from the exception; render it scrubbed now.
+            record.exc_text = _scrub(logging.Formatter().formatException(record.exc_info))
+            record.exc_info = None
+        return record
+
+    factory.scrubs_secrets = True  # type: ignore[attr-defined]
+    return factory
+
+
+def keep_out_of_logs(*secrets: str) -> None:
+    """Replace each of ``secrets`` in every log record from now on, and quiet the loggers
+    that would otherwise log them line by line."""
+    _secrets.update(s for s in secrets if s)
+    for name, level in QUIET_LOGGERS.items():
+        logger = logging.getLogger(name)
+        if logger.level == logging.NOTSET:  # a level someone set on purpose stays
+            logger.setLevel(level)
+    current = logging.getLogRecordFactory()
+    if not getattr(current, "scrubs_secrets", False):
+        logging.setLogRecordFactory(_scrubbing(current))
