@@ -167,6 +167,12 @@ class Assessments:
             )
             return await self._open_in(session, team, snapshot, who, locale, fallback_locale)
 
+    async def invited_team(self, token: str) -> Team | None:
+        """The team an invitation token belongs to, if any."""
+        async with self.database.reading() as session:
+            snapshot = await repo.snapshot_by_token(session, token)
+            return await session.get(Team, snapshot.team_id) if snapshot else None
+
     async def join(self, token: str, who: Participant, fallback_locale: str | None) -> Opened:
         """Start or resume the person's response in the snapshot an invitation link names
         (``who``'s team fields are not used: the link says which team)."""
@@ -523,6 +529,20 @@ class Assessments:
             team.locale = chosen
             await repo.record_audit(session, team.id, by, "team.locale", locale=chosen)
 
+    async def move_team(self, platform: str, old_external_id: str, new_external_id: str) -> None:
+        """The platform gave the team's place a new id (a Telegram group became a
+        supergroup)."""
+        async with self.database.transaction() as session:
+            team = await repo.find_team(session, platform, old_external_id)
+            if (
+                team is not None
+                and await repo.find_team(session, platform, new_external_id) is None
+            ):
+                team.external_id = new_external_id
+                await repo.record_audit(
+                    session, team.id, "(platform)", "team.moved", to=new_external_id
+                )
+
     async def close(self, team: Team, by: str) -> int:
         """Close the team's open snapshot, freezing its plan; returns its number."""
         async with self.database.transaction() as session:
@@ -660,25 +680,32 @@ class Assessments:
             row.export_names = names
             await repo.record_audit(session, team.id, by, "team.export_names", names=names)
 
-    async def forget_everywhere(self, platform: str, person_id: str) -> tuple[int, int]:
-        """A person's own request: their answers for every team, as `forget` does per team."""
+    async def forget_everywhere(
+        self, platform: str, person_id: str, *, own_teams: Sequence[str] = ()
+    ) -> tuple[int, int]:
+        """A person's own request: their answers for every team, as `forget` does per team.
+        ``own_teams`` (external ids) are teams that are the person alone — named after them —
+        and go entirely."""
         deleted = kept = 0
         async with self.database.transaction() as session:
+            for external_id in own_teams:
+                team = await repo.find_team(session, platform, external_id)
+                if team is not None:
+                    deleted += await repo.delete_team(session, team.id)
             person = await repo.find_person(session, platform, person_id)
-            if person is None:
-                return 0, 0
-            for team_id in await repo.person_team_ids(session, person.id):
-                counts = await repo.forget_person(session, person.id, team_id)
-                await repo.record_audit(
-                    session,
-                    team_id,
-                    "(the person themselves)",
-                    "person.forget",
-                    deleted=counts[0],
-                    anonymised=counts[1],
-                )
-                deleted, kept = deleted + counts[0], kept + counts[1]
-            await repo.drop_person_if_unused(session, person.id)  # even with no team at all
+            if person is not None:
+                for team_id in await repo.person_team_ids(session, person.id):
+                    counts = await repo.forget_person(session, person.id, team_id)
+                    await repo.record_audit(
+                        session,
+                        team_id,
+                        "(the person themselves)",
+                        "person.forget",
+                        deleted=counts[0],
+                        anonymised=counts[1],
+                    )
+                    deleted, kept = deleted + counts[0], kept + counts[1]
+                await repo.drop_person_if_unused(session, person.id)  # even with no team
         return deleted, kept
 
     async def forget_old_updates(self, channel: str, age: dt.timedelta) -> int:

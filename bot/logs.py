@@ -32,14 +32,20 @@ def _scrub(text: str) -> str:
 def _scrubbing(make_record: Any) -> Any:
     def factory(*args: Any, **kwargs: Any) -> logging.LogRecord:
         record: logging.LogRecord = make_record(*args, **kwargs)
-        message = record.getMessage()
+        if not _secrets:
+            return record
+        try:
+            message = record.getMessage()
+        except Exception:  # a malformed logging call: logging itself reports it later
+            return record
         scrubbed = _scrub(message)
         if scrubbed != message:
             record.msg, record.args = scrubbed, None
         if record.exc_info and record.exc_info[1] is not None:
-            # A traceback's text is made later from the exception; render it scrubbed now.
-            record.exc_text = _scrub(logging.Formatter().formatException(record.exc_info))
-            record.exc_info = None
+            # Formatters reuse a record's exc_text: fill it in scrubbed when a secret shows.
+            text = logging.Formatter().formatException(record.exc_info)
+            if _scrub(text) != text:
+                record.exc_text = _scrub(text)
         return record
 
     factory.scrubs_secrets = True  # type: ignore[attr-defined]

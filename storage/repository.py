@@ -737,6 +737,30 @@ async def snapshot_answers(session: AsyncSession, snapshot_id: int) -> list[Answ
     ]
 
 
+async def delete_team(session: AsyncSession, team_id: int) -> int:
+    """Delete a team with everything it holds; returns how many answers went."""
+    snapshots = select(Snapshot.id).where(Snapshot.team_id == team_id)
+    responses = select(Response.id).where(Response.snapshot_id.in_(snapshots))
+    answers = await session.scalar(
+        select(func.count()).select_from(AnswerRow).where(AnswerRow.response_id.in_(responses))
+    )
+    unsynced = {"synchronize_session": False}
+    # Children first, explicitly: SQLite enforces ON DELETE only with its foreign keys on.
+    for statement in (
+        delete(AnswerRow).where(AnswerRow.response_id.in_(responses)),
+        update(Response)
+        .where(Response.previous_response_id.in_(responses))
+        .values(previous_response_id=None),
+        delete(Response).where(Response.snapshot_id.in_(snapshots)),
+        delete(ActionItem).where(ActionItem.snapshot_id.in_(snapshots)),
+        delete(Snapshot).where(Snapshot.team_id == team_id),
+        delete(AuditEvent).where(AuditEvent.team_id == team_id),
+        delete(Team).where(Team.id == team_id),
+    ):
+        await session.execute(statement.execution_options(**unsynced))
+    return answers or 0
+
+
 async def person_team_ids(session: AsyncSession, person_id: int) -> list[int]:
     rows = await session.scalars(
         select(Snapshot.team_id)

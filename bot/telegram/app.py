@@ -37,6 +37,7 @@ from bot.telegram.private import PrivateChat
 from conversations.i18n import N_
 
 SEEN_UPDATES = 10_000  # update ids remembered in memory, for redelivered commands
+PRUNE_EVERY = 10_000  # updates between clean-ups of the stored update ids
 SEEN_UPDATES_KEPT = dt.timedelta(days=7)  # Telegram keeps an unconfirmed update for 24 hours
 TelegramApplication = Application[Any, Any, Any, Any, Any, Any]
 
@@ -69,6 +70,7 @@ class TelegramChannel:
         self.private = PrivateChat(assessments, bot)
         self.groups = Groups(assessments, bot)
         self._seen: OrderedDict[int, None] = OrderedDict()
+        self._since_pruned = 0
 
     def register(self, application: TelegramApplication) -> None:
         private, groups = filters.ChatType.PRIVATE, filters.ChatType.GROUPS
@@ -105,6 +107,7 @@ class TelegramChannel:
             CallbackQueryHandler(p.confirm_forget, pattern=r"^forget:"),
             CallbackQueryHandler(p.button),
             ChatMemberHandler(g.added, ChatMemberHandler.MY_CHAT_MEMBER),
+            MessageHandler(filters.StatusUpdate.MIGRATE, g.migrated),
             MessageHandler(private & new_message & filters.TEXT & ~filters.COMMAND, p.text),
             MessageHandler(private & filters.UpdateType.EDITED_MESSAGE, p.edited),
             MessageHandler(private & new_message & ~filters.COMMAND, p.unexpected),
@@ -114,12 +117,18 @@ class TelegramChannel:
         application.add_handlers(handlers)
         application.add_error_handler(self.error)
 
-    async def _drop_redelivered(self, update: Update, _context: Context) -> None:
+    async def _drop_redelivered(self, update: Update, context: Context) -> None:
         if update.update_id in self._seen:
             raise ApplicationHandlerStop
         self._seen[update.update_id] = None
         if len(self._seen) > SEEN_UPDATES:
             self._seen.popitem(last=False)
+        self._since_pruned += 1
+        if self._since_pruned >= PRUNE_EVERY:
+            self._since_pruned = 0
+            context.application.create_task(
+                self.assessments.forget_old_updates(PLATFORM, SEEN_UPDATES_KEPT)
+            )
 
     async def help(self, update: Update, _context: Context) -> None:
         chat = update.effective_chat
@@ -151,8 +160,8 @@ class TelegramChannel:
         await self.private.say(update, N_("I don't know that command. /help lists what I can do."))
 
     async def error(self, update: object, context: Context) -> None:
-        # Never the update or the error's arguments: Bot API URLs carry the token.
-        log.warning("update failed: %s", type(context.error).__name__)
+        # The traceback, not the update (people's answers); bot/logs.py scrubs the token.
+        log.warning("update failed: %s", type(context.error).__name__, exc_info=context.error)
 
     async def publish_commands(self) -> None:
         """The command menus for private chats and for groups, in English and in Turkish

@@ -8,7 +8,7 @@ import logging
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-from telegram import Bot, CallbackQuery, Update, User
+from telegram import Bot, CallbackQuery, ChatMember, Update, User
 from telegram.error import TelegramError
 from telegram.ext import ContextTypes
 
@@ -62,6 +62,16 @@ class Handlers:
         if message is not None:
             loc = loc or self.loc_for(update.effective_user)
             await message.reply_text("⚠️ " + error.localized(loc))
+
+    async def is_member(self, external_id: str, user_id: int) -> bool:
+        """Whether the person belongs to the team's group now (their own team: always)."""
+        if is_personal(external_id):
+            return True
+        try:
+            member = await self.bot.get_chat_member(int(external_id), user_id)
+        except (TelegramError, ValueError):  # the bot left the group, or it is gone
+            return False
+        return member.status not in (ChatMember.LEFT, ChatMember.BANNED)
 
     async def draw(self, render: Callable[..., bytes], *args: Any) -> bytes:
         async with self._drawing:

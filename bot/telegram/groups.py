@@ -31,13 +31,13 @@ from bot.telegram.common import (
     display_name,
     personal_team_id,
 )
-from bot.telegram.render import plan_text
-from bot.telegram.results import post_results, send_export
+from bot.telegram.render import fit, plan_text
+from bot.telegram.results import interim_hidden, post_results, send_export
 from conversations.i18n import N_, Localizer
 from storage.models import Team
 
 MAX_DEADLINE_DAYS = 90
-_PLAN_BUTTON = re.compile(r"p:(\d+):(\d+):([01])")
+_PLAN_BUTTON = re.compile(r"p:(\d{1,18}):(\d{1,3}):([01])")
 _ADMINS = (ChatMember.ADMINISTRATOR, ChatMember.OWNER)
 
 
@@ -58,7 +58,10 @@ class Groups(Handlers):
             return True  # an administrator posting anonymously, as the group itself
         if user is None:
             return False
-        member = await self.bot.get_chat_member(chat.id, user.id)
+        try:
+            member = await self.bot.get_chat_member(chat.id, user.id)
+        except TelegramError:  # e.g. someone posting as a channel: not a member Telegram knows
+            return False
         return member.status in _ADMINS
 
     async def _team_or_hint(self, update: Update) -> Team | None:
@@ -174,7 +177,7 @@ class Groups(Handlers):
             )
         if not found.submitted and not found.in_progress:
             lines.append(loc._("Nobody has started yet."))
-        await message.reply_text("\n".join(lines))
+        await message.reply_text(fit("\n".join(lines)))
 
     async def close(self, update: Update, _context: Context) -> None:
         """/close: close the snapshot and post the results here."""
@@ -204,23 +207,31 @@ class Groups(Handlers):
         await post_results(self, chat.id, team, loc)
 
     async def report(self, update: Update, _context: Context) -> None:
-        team, chat = await self._team_or_hint(update), update.effective_chat
-        if team is None or chat is None:
+        team, message = await self._team_or_hint(update), update.effective_message
+        if team is None or message is None:
             return
-        await post_results(self, chat.id, team, self._team_loc(team, update))
+        loc = self._team_loc(team, update)
+        if not await interim_hidden(self, team, loc, message):
+            await post_results(self, message.chat_id, team, loc)
 
     async def plan(self, update: Update, _context: Context) -> None:
         team, message = await self._team_or_hint(update), update.effective_message
         if team is None or message is None:
             return
+        loc = self._team_loc(team, update)
+        if await interim_hidden(self, team, loc, message):
+            return
         current = await self.assessments.plan(team)
-        checklist = plan_text(current, self._team_loc(team, update), self.assessments.questionnaire)
+        checklist = plan_text(current, loc, self.assessments.questionnaire)
         await message.reply_text(checklist.text, reply_markup=checklist.keyboard)
 
     async def export(self, update: Update, context: Context) -> None:
-        team = await self._team_or_hint(update)
-        if team is not None:
-            await send_export(self, update, context, team, self._team_loc(team, update))
+        team, message = await self._team_or_hint(update), update.effective_message
+        if team is None or message is None:
+            return
+        loc = self._team_loc(team, update)
+        if not await interim_hidden(self, team, loc, message):
+            await send_export(self, update, context, team, loc)
 
     async def forget_me(self, update: Update, _context: Context) -> None:
         await self.say(
@@ -274,6 +285,14 @@ class Groups(Handlers):
                 "everything."
             ),
         )
+
+    async def migrated(self, update: Update, _context: Context) -> None:
+        """A group upgraded to a supergroup gets a new chat id; the team moves with it."""
+        message = update.effective_message
+        if message is not None and message.migrate_to_chat_id is not None:
+            await self.assessments.move_team(
+                PLATFORM, str(message.chat_id), str(message.migrate_to_chat_id)
+            )
 
     # ------------------------------------------------------------------ the checklist
 

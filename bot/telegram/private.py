@@ -4,7 +4,8 @@ Each input is handled in one unit of work, committed by the service before anyth
 an answer the person saw confirmed is stored even if the bot dies right after. Answers carry
 Telegram's update id into that same transaction: a redelivered update changes nothing, even
 after a restart. After a restart the person's next message or button press finds the response
-they were busy with in the database and continues it.
+they were busy with in the database and continues it. Question buttons carry their response's
+id, so a button left over from another team's or an earlier snapshot's questionnaire is stale.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 from telegram import (
+    Chat,
     InlineKeyboardButton,
     InlineKeyboardMarkup,
     Message,
@@ -30,11 +32,12 @@ from bot.telegram.common import (
     acknowledge,
     is_personal,
     participant,
+    personal_team_id,
 )
-from bot.telegram.render import plan_text, render, report_text
-from bot.telegram.results import send_export
+from bot.telegram.render import plan_text, render, report_text, unpin
+from bot.telegram.results import interim_hidden, send_export
 from conversations.engine import Turn
-from conversations.i18n import N_
+from conversations.i18n import N_, Localizer
 from conversations.replies import AnswerEcho, Notice, QuestionReply, Reply, Submitted, Tone
 
 Step = Callable[[int], Awaitable[Turn]]
@@ -50,6 +53,60 @@ class PrivateChat(Handlers):
     def _update_key(self, update: Update) -> tuple[str, str]:
         return PLATFORM, f"{self.bot.id}:{update.update_id}"
 
+    # ------------------------------------------------------------------ where a person is
+
+    async def _where(self, user: User) -> Opened | None:
+        """The response the person is answering: remembered, else the one they were last
+        busy with in a snapshot still open."""
+        opened = self._opened.get(user.id) or await self.assessments.current(PLATFORM, str(user.id))
+        if opened is not None:
+            self._opened[user.id] = opened
+        return opened
+
+    async def _waiting(self, user: User) -> list[Pending]:
+        """Team snapshots waiting for the person, in teams they still belong to."""
+        found = []
+        for pending in await self.assessments.pending(PLATFORM, str(user.id)):
+            if pending.submitted or is_personal(pending.external_id):
+                continue
+            if await self.is_member(pending.external_id, user.id):
+                found.append(pending)
+        return found
+
+    async def _enter(self, user: User, chat_id: int, opened: Opened) -> None:
+        """Make ``opened`` the person's response and show where they are in it."""
+        self._opened[user.id] = opened
+        await self._strip_live_question(chat_id)  # its buttons answer another response
+        await self._send(chat_id, opened.turn.replies, opened.response_id)
+
+    async def _greet(self, user: User, chat_id: int) -> None:
+        """What /start does without a link: continue the current response, else enter a team
+        snapshot waiting for the person, else start one for them alone."""
+        loc = self.loc_for(user)
+        found = await self.assessments.current(PLATFORM, str(user.id))  # resumed afresh
+        waiting = await self._waiting(user)
+        if found is None and waiting:  # a new snapshot of a team they answered for before
+            with contextlib.suppress(UserError):  # closed meanwhile
+                found = await self.assessments.enter(
+                    waiting[0].team_id, participant(user), user.language_code
+                )
+        if found is None:
+            found = await self.assessments.open(
+                participant(user), fallback_locale=user.language_code
+            )
+            await self.bot.send_message(
+                chat_id,
+                loc._(
+                    "No team assessment is waiting for you, so here is one for you alone: your "
+                    "own results at the end. To assess a team, add me to its Telegram group and "
+                    "have an administrator send /assess there."
+                ),
+            )
+        others = [p for p in waiting if p.team_id != found.team_id]
+        if others:
+            await self._offer(user, chat_id, others)
+        await self._enter(user, chat_id, found)
+
     # ------------------------------------------------------------------ commands
 
     async def start(self, update: Update, context: Context) -> None:
@@ -58,40 +115,22 @@ class PrivateChat(Handlers):
         user, message = update.effective_user, update.effective_message
         if user is None or message is None:
             return
-        loc = self.loc_for(user)
-        if context.args:
-            try:
-                opened = await self.assessments.join(
-                    context.args[0], participant(user), user.language_code
-                )
-            except UserError as error:
-                await self.refuse(update, error)
-                return
-            self._opened[user.id] = opened
-            await self._send(message.chat_id, opened.turn.replies)
+        if not context.args:
+            await self._greet(user, message.chat_id)
             return
-        found = await self.assessments.current(PLATFORM, str(user.id))  # resumed afresh
-        waiting = [
-            p
-            for p in await self.assessments.pending(PLATFORM, str(user.id))
-            if not p.submitted and not is_personal(p.external_id)
-        ]
-        if found is None and waiting:  # a new snapshot of a team they answered for before
-            found = await self._open_pending(user, waiting[0])
-        if found is None:
-            found = await self._open_personal(user)
-            await message.reply_text(
-                loc._(
-                    "No team assessment is waiting for you, so here is one for you alone: your "
-                    "own results at the end. To assess a team, add me to its Telegram group and "
-                    "have an administrator send /assess there."
+        token = context.args[0]
+        try:
+            team = await self.assessments.invited_team(token)
+            if team is not None and not await self.is_member(team.external_id, user.id):
+                raise UserError(
+                    N_("This invitation is for the members of “{team}”; ask them to add you."),
+                    team=team.name,
                 )
-            )
-        self._opened[user.id] = found
-        others = [p for p in waiting if p.team_id != found.team_id]
-        if others:
-            await self._offer(user, message.chat_id, others)
-        await self._send(message.chat_id, found.turn.replies)
+            opened = await self.assessments.join(token, participant(user), user.language_code)
+        except UserError as error:
+            await self.refuse(update, error)
+            return
+        await self._enter(user, message.chat_id, opened)
 
     async def _offer(self, user: User, chat_id: int, others: list[Pending]) -> None:
         """Buttons for the person's other team assessments waiting for them."""
@@ -111,20 +150,19 @@ class PrivateChat(Handlers):
             reply_markup=InlineKeyboardMarkup(buttons),
         )
 
-    async def _open_pending(self, user: User, chosen: Pending) -> Opened:
-        opened = await self.assessments.enter(chosen.team_id, participant(user), user.language_code)
-        self._opened[user.id] = opened
-        return opened
-
     async def switch_team(self, update: Update, _context: Context) -> None:
         """The button of `_offer`."""
         query, user = update.callback_query, update.effective_user
-        if query is None or user is None or not isinstance(query.message, Message):
+        if query is None or user is None:
+            return
+        message = query.message
+        if message is None or message.chat.type != Chat.PRIVATE:
+            await acknowledge(query)
             return
         loc = self.loc_for(user)
         team_id = int((query.data or "go:0").split(":")[1])
         # Only a team the person answered for before: a team id alone admits no one.
-        theirs = {p.team_id for p in await self.assessments.pending(PLATFORM, str(user.id))}
+        theirs = {p.team_id for p in await self._waiting(user)}
         try:
             if team_id not in theirs:
                 raise UserError(N_("That assessment is no longer open."))
@@ -133,10 +171,10 @@ class PrivateChat(Handlers):
             await acknowledge(query, error.localized(loc)[:200])
             return
         await acknowledge(query)
-        self._opened[user.id] = opened
-        with contextlib.suppress(TelegramError):
-            await query.message.edit_reply_markup(None)
-        await self._send(query.message.chat_id, opened.turn.replies)
+        if isinstance(message, Message):
+            with contextlib.suppress(TelegramError):
+                await message.edit_reply_markup(None)
+        await self._enter(user, message.chat.id, opened)
 
     async def language(self, update: Update, context: Context) -> None:
         """/language tr: the engine's own language switch, for this and later snapshots."""
@@ -148,16 +186,8 @@ class PrivateChat(Handlers):
         if message is None:
             return
         loc = self.loc_for(update.effective_user)
-        keyboard = InlineKeyboardMarkup(
-            [
-                [
-                    InlineKeyboardButton(
-                        loc._("Yes, delete my answers"), callback_data="forget:yes"
-                    ),
-                    InlineKeyboardButton(loc._("Cancel"), callback_data="forget:no"),
-                ]
-            ]
-        )
+        yes = InlineKeyboardButton(loc._("Yes, delete my answers"), callback_data="forget:yes")
+        no = InlineKeyboardButton(loc._("Cancel"), callback_data="forget:no")
         await message.reply_text(
             loc._(
                 "This deletes your answers for every team, here and in any group assessment. "
@@ -165,7 +195,7 @@ class PrivateChat(Handlers):
                 "team results stay as they were published; your name and written answers go. "
                 "Delete them?"
             ),
-            reply_markup=keyboard,
+            reply_markup=InlineKeyboardMarkup([[yes, no]]),
         )
 
     async def confirm_forget(self, update: Update, _context: Context) -> None:
@@ -173,38 +203,58 @@ class PrivateChat(Handlers):
         if query is None or user is None:
             return
         await acknowledge(query)
+        message = query.message
+        if message is None or message.chat.type != Chat.PRIVATE:
+            return
         loc = self.loc_for(user)
         if query.data != "forget:yes":
             text = loc._("Nothing was deleted.")
         else:
-            deleted, kept = await self.assessments.forget_everywhere(PLATFORM, str(user.id))
-            self._opened.pop(user.id, None)
-            text = loc._(
-                "Done: {deleted} answers deleted, {kept} kept only as anonymous numbers.",
-                deleted=deleted,
-                kept=kept,
+            deleted, kept = await self.assessments.forget_everywhere(
+                PLATFORM, str(user.id), own_teams=[personal_team_id(user)]
             )
-        if isinstance(query.message, Message):
+            self._opened.pop(user.id, None)
+            self._question_messages.pop(message.chat.id, None)
+            text = " ".join(
+                [
+                    loc.ngettext(
+                        "Done: {n} answer deleted.", "Done: {n} answers deleted.", deleted
+                    ),
+                    loc.ngettext(
+                        "{n} stays only as an anonymous number.",
+                        "{n} stay only as anonymous numbers.",
+                        kept,
+                    )
+                    if kept
+                    else "",
+                ]
+            ).strip()
+        if isinstance(message, Message):
             with contextlib.suppress(TelegramError):
-                await query.message.edit_text(text)
+                await message.edit_text(text)
 
     async def report(self, update: Update, _context: Context) -> None:
         """The report of the team the person answers for (their own, or their group's)."""
-        opened, message = await self._mine(update), update.effective_message
-        if opened is None or message is None:
+        mine = await self._mine(update)
+        message = update.effective_message
+        if mine is None or message is None:
             return
-        team = await self.assessments.team(opened.team_id)
-        loc = self._loc(opened)
+        team, loc = mine
+        if await interim_hidden(self, team, loc, message):
+            return
         built = await self.assessments.report(team, loc.locale)
         await message.reply_text(report_text(built.view))
 
     async def plan(self, update: Update, _context: Context) -> None:
-        opened, message = await self._mine(update), update.effective_message
-        if opened is None or message is None:
+        mine = await self._mine(update)
+        message = update.effective_message
+        if mine is None or message is None:
             return
-        team = await self.assessments.team(opened.team_id)
+        team, loc = mine
+        if await interim_hidden(self, team, loc, message):
+            return
         current = await self.assessments.plan(team)
-        outgoing = plan_text(current, self._loc(opened), self.assessments.questionnaire)
+        outgoing = plan_text(current, loc, self.assessments.questionnaire)
         # Only a personal plan is ticked here; a team ticks its plan in its group, where all see it.
         await message.reply_text(
             outgoing.text, reply_markup=outgoing.keyboard if is_personal(team.external_id) else None
@@ -212,22 +262,20 @@ class PrivateChat(Handlers):
 
     async def export(self, update: Update, context: Context) -> None:
         """/export or /export pdf: the report as a PDF; /export csv: the dimension scores."""
-        opened, message = await self._mine(update), update.effective_message
-        if opened is None or message is None:
-            return
-        team = await self.assessments.team(opened.team_id)
-        await send_export(self, update, context, team, self._loc(opened))
+        mine = await self._mine(update)
+        if mine is not None:
+            await send_export(self, update, context, *mine)
 
-    async def _mine(self, update: Update) -> Opened | None:
+    async def _mine(self, update: Update) -> tuple[Any, Localizer] | None:
+        """The team of the person's current response, and their language."""
         user = update.effective_user
-        if user is None:
-            return None
-        opened = self._opened.get(user.id) or await self.assessments.current(PLATFORM, str(user.id))
+        opened = await self._where(user) if user else None
         if opened is None:
             await self.say(update, N_("You have no assessment yet. Send /start to begin one."))
-        return opened
+            return None
+        return await self.assessments.team(opened.team_id), self._loc(opened)
 
-    def _loc(self, opened: Opened) -> Any:
+    def _loc(self, opened: Opened) -> Localizer:
         return self.assessments.localizer(opened.turn.state.locale)
 
     # ------------------------------------------------------------------ answering
@@ -241,55 +289,75 @@ class PrivateChat(Handlers):
         user, message = update.effective_user, update.effective_message
         if user is None or message is None:
             return
+        opened = await self._where(user)
+        if opened is None:  # nothing to continue: this message is not an answer to anything
+            await self._greet(user, message.chat_id)
+            return
         key = self._update_key(update)
 
         async def answer(response_id: int) -> Turn:
             return await self.assessments.handle_text(response_id, text, update=key)
 
-        turn = await self._turn(user, answer)
+        turn = await self._turn(user, opened, answer)
         if turn is not None:
-            await self._send(message.chat_id, await self._retire_question(message.chat_id, turn))
+            replies = await self._retire_question(message.chat_id, turn)
+            await self._send(message.chat_id, replies, opened.response_id)
 
     async def button(self, update: Update, _context: Context) -> None:
         query, user = update.callback_query, update.effective_user
         if query is None or user is None:
             return
-        if query.message is None:  # a button under an inline-mode message: not one of ours
-            await acknowledge(query)
+        message = query.message
+        if message is None or message.chat.type != Chat.PRIVATE:
+            # Under an inline-mode message or in a group: never a questionnaire of ours.
+            await acknowledge(query, self.loc_for(user)._("This button no longer works."))
             return
-        chat_id = query.message.chat.id
-        data, key = query.data or "", self._update_key(update)
+        pinned, payload = unpin(query.data or "")
+        opened = await self._where(user)
+        if opened is None or (pinned is not None and pinned != opened.response_id):
+            await acknowledge(
+                query,
+                self.loc_for(user)._(
+                    "This button belongs to an assessment you are not answering now. Send "
+                    "/start to see where you are."
+                ),
+            )
+            return
+        key = self._update_key(update)
 
         async def press(response_id: int) -> Turn:
-            return await self.assessments.handle_button(response_id, data, update=key)
+            return await self.assessments.handle_button(response_id, payload, update=key)
 
-        turn = await self._turn(user, press)
+        turn = await self._turn(user, opened, press)
         if turn is None:
             await acknowledge(query)
             return
         first = turn.replies[0] if turn.replies else None
-        if isinstance(first, Notice) and first.tone is Tone.ERROR:
-            # A stale or unknown button: say so on the spot; nothing changed.
-            await acknowledge(query, first.text[:200])
-            return
-        # The answer is stored: whatever Telegram says from here on, the person gets the rest.
-        await acknowledge(query)
         replies = turn.replies
-        if isinstance(query.message, Message):
-            if isinstance(first, AnswerEcho):
-                await self._edit(query.message, render(first).text)
-                replies = replies[1:]
-            else:
-                await self._edit(query.message, None)
-        self._question_messages.pop(chat_id, None)
-        await self._send(chat_id, replies)
+        if isinstance(first, Notice) and first.tone is Tone.ERROR:
+            # A stale or unknown button: said on the spot, then where the person is now.
+            await acknowledge(query, first.text[:200])
+            replies = replies[1:]
+            if replies:
+                await self._strip_live_question(message.chat.id)
+        else:
+            # The answer is stored: whatever Telegram says from here on, the rest gets sent.
+            await acknowledge(query)
+            if isinstance(message, Message):
+                if isinstance(first, AnswerEcho):
+                    await self._edit(message, render(first).text)
+                    replies = replies[1:]
+                else:
+                    await self._edit(message, None)
+            self._question_messages.pop(message.chat.id, None)
+        await self._send(message.chat.id, replies, opened.response_id)
 
     async def edited(self, update: Update, _context: Context) -> None:
         await self.say(
             update,
             N_(
                 "I don't read edited messages, so your answer stays as it was. To change it, "
-                "send the new answer as a new message after typing back."
+                "type back and send the answer again as a new message."
             ),
         )
 
@@ -298,22 +366,28 @@ class PrivateChat(Handlers):
             update, N_("I can only read text and button presses. Type your answer, or /start.")
         )
 
-    async def _turn(self, user: User, step: Step) -> Turn | None:
-        """Run ``step`` on the person's current response — the one in memory, else the one
-        they were last busy with, else their personal one. None: a redelivered update."""
-        opened = (
-            self._opened.get(user.id)
-            or await self.assessments.current(PLATFORM, str(user.id))
-            or await self._open_personal(user)
-        )
-        self._opened[user.id] = opened
+    async def _turn(self, user: User, opened: Opened, step: Step) -> Turn | None:
+        """Run ``step`` on the person's response. None: nothing to send."""
         try:
             turn: Turn = await step(opened.response_id)
         except AlreadyHandled:
-            return None
+            # Stored before; if its reply never went out (a crash), show where they are.
+            if user.id in self._question_messages:
+                return None
+            again = await self.assessments.current(PLATFORM, str(user.id))
+            return again.turn if again is not None else None
         except UserError:  # their answers were deleted: start afresh
             self._opened.pop(user.id, None)
-            return (await self._open_personal(user)).turn
+            fresh = await self.assessments.open(
+                participant(user), fallback_locale=user.language_code
+            )
+            self._opened[user.id] = fresh
+            return fresh.turn
+        if not turn.state.snapshot_open:
+            # Closed since: let go of it; /start finds what is waiting now.
+            self._opened.pop(user.id, None)
+            hint = self._loc(opened)._("Send /start to see what is waiting for you.")
+            return Turn(turn.state, turn.saved, (*turn.replies, Notice(hint)))
         if any(isinstance(reply, Submitted) for reply in turn.replies):
             turn = Turn(turn.state, turn.saved, (*turn.replies, await self._after_submit(opened)))
         return turn
@@ -327,16 +401,18 @@ class PrivateChat(Handlers):
             return Notice(report_text(report.view))
         return Notice(
             loc._(
-                "{team} will see the team's results in its group when the assessment closes; "
-                "no one there sees your own answers. Until then you can still change them here.",
+                "“{team}” will see the team's results in its group when the assessment "
+                "closes; no one there sees your own answers. Until then you can still change "
+                "them here.",
                 team=team.name,
             )
         )
 
-    async def _open_personal(self, user: User) -> Opened:
-        opened = await self.assessments.open(participant(user), fallback_locale=user.language_code)
-        self._opened[user.id] = opened
-        return opened
+    async def _strip_live_question(self, chat_id: int) -> None:
+        shown = self._question_messages.pop(chat_id, None)
+        if shown is not None:
+            with contextlib.suppress(TelegramError):
+                await self.bot.edit_message_reply_markup(chat_id, shown[0])
 
     async def _retire_question(self, chat_id: int, turn: Turn) -> tuple[Reply, ...]:
         """A question answered by typing turns into its answer, like a pressed one, so no
@@ -365,9 +441,9 @@ class PrivateChat(Handlers):
             else:
                 await message.edit_text(text)
 
-    async def _send(self, chat_id: int, replies: tuple[Reply, ...]) -> None:
+    async def _send(self, chat_id: int, replies: tuple[Reply, ...], response_id: int) -> None:
         for reply in replies:
-            outgoing = render(reply)
+            outgoing = render(reply, response_id)
             sent = await self.bot.send_message(
                 chat_id, outgoing.text, reply_markup=outgoing.keyboard
             )

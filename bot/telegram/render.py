@@ -35,20 +35,41 @@ class OutgoingMessage:
     keyboard: InlineKeyboardMarkup | None = None
 
 
-def _keyboard(rows: list[list[Button]]) -> InlineKeyboardMarkup | None:
+def _keyboard(rows: list[list[Button]], tag: str = "") -> InlineKeyboardMarkup | None:
     rows = [row for row in rows if row]
     if not rows:
         return None
     return InlineKeyboardMarkup(
-        [[InlineKeyboardButton(b.label, callback_data=b.payload) for b in row] for row in rows]
+        [
+            [InlineKeyboardButton(b.label, callback_data=tag + b.payload) for b in row]
+            for row in rows
+        ]
     )
 
 
-def _fit(text: str) -> str:
+def pin(response_id: int | None) -> str:
+    """The prefix binding a questionnaire button to its response: pressed once the person has
+    moved to another team's or snapshot's response, it is recognised as stale, even when both
+    sit at the same question."""
+    return "" if response_id is None else f"{response_id}/"
+
+
+def unpin(data: str) -> tuple[int | None, str]:
+    """(response id or None, the engine's payload) of a questionnaire button's data."""
+    head, slash, payload = data.partition("/")
+    if slash and head.isdigit():
+        return int(head), payload
+    return None, data
+
+
+def fit(text: str) -> str:
+    """The text cut to what one message may hold."""
     return text if len(text) <= MAX_MESSAGE_CHARS else text[: MAX_MESSAGE_CHARS - 1] + "…"
 
 
-def render(reply: Reply) -> OutgoingMessage:
+def render(reply: Reply, response_id: int | None = None) -> OutgoingMessage:
+    """The reply as a message; its buttons pinned to ``response_id`` when given."""
+    tag = pin(response_id)
     if isinstance(reply, QuestionReply):
         lines = [reply.progress, "", reply.text]
         if reply.current:
@@ -64,15 +85,15 @@ def render(reply: Reply) -> OutgoingMessage:
             rest,
             list(reply.controls),
         ]
-        return OutgoingMessage(_fit("\n".join(lines)), _keyboard(rows))
+        return OutgoingMessage(fit("\n".join(lines)), _keyboard(rows, tag))
     if isinstance(reply, NoteRequest):
         return OutgoingMessage(
-            _fit(f"{reply.text}\n\n{reply.hint}"), _keyboard([list(reply.buttons)])
+            fit(f"{reply.text}\n\n{reply.hint}"), _keyboard([list(reply.buttons)], tag)
         )
     if isinstance(reply, AnswerEcho):
-        return OutgoingMessage(_fit(f"{reply.progress}\n\n{reply.text}\n\n✔️ {reply.answer}"))
+        return OutgoingMessage(fit(f"{reply.progress}\n\n{reply.text}\n\n✔️ {reply.answer}"))
     if isinstance(reply, Notice):
-        return OutgoingMessage(_fit(_TONE_MARKS[reply.tone] + reply.text))
+        return OutgoingMessage(fit(_TONE_MARKS[reply.tone] + reply.text))
     if isinstance(reply, ReviewReply):
         lines = [reply.title, ""]
         # Shortened statements keep all 35 answers inside one message.
@@ -81,9 +102,9 @@ def render(reply: Reply) -> OutgoingMessage:
             for line in reply.lines
         ]
         lines += ["", reply.hint]
-        return OutgoingMessage(_fit("\n".join(lines)), _keyboard([list(reply.buttons)]))
+        return OutgoingMessage(fit("\n".join(lines)), _keyboard([list(reply.buttons)], tag))
     if isinstance(reply, Submitted | Paused):
-        return OutgoingMessage(_fit(reply.text))
+        return OutgoingMessage(fit(reply.text))
     raise TypeError(f"cannot render {type(reply).__name__}")
 
 
@@ -99,7 +120,7 @@ def report_text(view: ReportView, *, with_plan: bool = True) -> str:
         if section.kind == SectionKind.PLAN and not with_plan:
             continue
         lines += ["", section.heading, *(f"• {line}" for line in section.lines)]
-    return _fit("\n".join(lines))
+    return fit("\n".join(lines))
 
 
 def plan_callback(snapshot_id: int, number: int, done: bool) -> str:
@@ -142,4 +163,4 @@ def plan_text(plan: TeamPlan, loc: Localizer, questionnaire: Questionnaire) -> O
         buttons[start : start + PLAN_BUTTONS_PER_ROW]
         for start in range(0, len(buttons), PLAN_BUTTONS_PER_ROW)
     ]
-    return OutgoingMessage(_fit("\n".join(lines)), _keyboard(rows))
+    return OutgoingMessage(fit("\n".join(lines)), _keyboard(rows))

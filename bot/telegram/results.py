@@ -3,15 +3,43 @@ checklist, and exported documents."""
 
 from __future__ import annotations
 
-from telegram import Update
+from telegram import Message, Update
+from telegram.error import TelegramError
 
 from bot.assessments import UserError
 from bot.reports.exports import export_csv
 from bot.reports.pdf import report_pdf
-from bot.telegram.common import Context, Handlers
+from bot.telegram.common import Context, Handlers, is_personal, log
 from bot.telegram.render import plan_text, report_text
 from conversations.i18n import Localizer
 from storage.models import Team
+
+
+async def interim_hidden(handlers: Handlers, team: Team, loc: Localizer, message: Message) -> bool:
+    """While a team's snapshot is open, its results so far would show the few who have
+    submitted one by one: they stay hidden below the team's anonymity threshold, and this
+    says so. True when hidden."""
+    if is_personal(team.external_id):
+        return False
+    try:
+        status = await handlers.assessments.status(team)
+    except UserError:  # no snapshot at all: nothing to hide
+        return False
+    if not status.is_open:
+        return False
+    count, needed = len(status.submitted), team.anonymity_threshold
+    if count == 0 or count >= needed:
+        return False
+    await message.reply_text(
+        loc._(
+            "The results so far stay hidden until {needed} people have submitted (now "
+            "{count}), so no one's answers can be picked out. They are posted when the "
+            "assessment closes.",
+            needed=needed,
+            count=count,
+        )
+    )
+    return True
 
 
 async def post_results(handlers: Handlers, chat_id: int, team: Team, loc: Localizer) -> None:
@@ -24,7 +52,10 @@ async def post_results(handlers: Handlers, chat_id: int, team: Team, loc: Locali
     if not view.empty_note:
         radar = await handlers.draw(radar_png, assessments.questionnaire, built.history, loc)
         caption = "\n".join([view.title, view.level_line, view.overall_line])
-        await handlers.bot.send_photo(chat_id, radar, caption=caption[:1024])
+        try:
+            await handlers.bot.send_photo(chat_id, radar, caption=caption[:1024])
+        except TelegramError as error:  # the text and the checklist matter more: carry on
+            log.warning("radar chart not sent: %s", type(error).__name__)
     await handlers.bot.send_message(chat_id, report_text(view, with_plan=False))
     current = await assessments.plan(team)
     if current.items:

@@ -160,6 +160,7 @@ class FakeBotApi:
         self._chats: dict[int, JSON] = {}
         self._admins: dict[int, set[int]] = {}
         self._creators: dict[int, int] = {}
+        self._left: dict[int, set[int]] = {}  # chat id → people who are not (or no longer) in it
         self._last_message_id: dict[int, int] = {}
         self._sent: list[JSON] = []
         self._messages: dict[int, dict[int, JSON]] = {}
@@ -258,6 +259,10 @@ class FakeBotApi:
         self._admins[chat_id] = set(user_ids)
         if creator is not None:
             self._creators[chat_id] = creator
+
+    def set_members(self, chat_id: int, *, left: set[int]) -> None:
+        """Everyone is a member of a group unless listed here as having left it."""
+        self._left[chat_id] = set(left)
 
     def message(self, user: JSON, chat: JSON | None = None, **fields: Any) -> JSON:
         """A Message from `user` (private chat by default), for send_update."""
@@ -706,6 +711,8 @@ class FakeBotApi:
             rights = dict.fromkeys(ADMIN_RIGHTS, True)
             return {"status": "administrator", "user": user, "can_be_edited": False,
                     "is_anonymous": False, **rights}  # fmt: skip
+        if user_id in self._left.get(chat_id, set()):
+            return {"status": "left", "user": user}
         return {"status": "member", "user": user}
 
     async def _set_my_commands(self, p: JSON) -> bool:

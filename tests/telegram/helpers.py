@@ -17,3 +17,24 @@ def last_text(api: FakeBotApi, chat_id: int) -> str:
 def buttons(message: dict[str, Any]) -> list[dict[str, Any]]:
     markup = message.get("reply_markup") or {}
     return [b for row in markup.get("inline_keyboard", []) for b in row]
+
+
+def data_for(message: dict[str, Any], payload: str) -> str:
+    """The callback data of the message's button that carries the engine's ``payload``
+    (question buttons prefix it with their response: ``<response id>/q:role:agent``)."""
+    for button in buttons(message):
+        data = str(button.get("callback_data", ""))
+        if data == payload or data.partition("/")[2] == payload:
+            return data
+    raise AssertionError(
+        f"no button {payload!r} in {[b.get('callback_data') for b in buttons(message)]}"
+    )
+
+
+def payloads(message: dict[str, Any]) -> list[str]:
+    """The engine payloads of the message's buttons, without their response prefix."""
+    return [
+        str(b.get("callback_data", "")).rpartition("/")[2]
+        for b in buttons(message)
+        if "callback_data" in b
+    ]

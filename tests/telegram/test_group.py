@@ -11,7 +11,7 @@ from typing import Any
 
 from bot.assessments import Assessments
 from tests.telegram.fake_bot_api import FakeBotApi
-from tests.telegram.helpers import buttons, last_text
+from tests.telegram.helpers import buttons, data_for, last_text, payloads
 
 GROUP = -1001234567890
 LINK = re.compile(r"https://t\.me/csmm_test_bot\?start=([A-Za-z0-9_-]+)")
@@ -33,9 +33,9 @@ async def answer_everything_by_buttons(api: FakeBotApi, person: dict[str, Any]) 
     for _ in range(80):
         await api.wait_for(lambda: bool(buttons(api.sent(chat)[-1])))
         message = api.sent(chat)[-1]
-        datas = [b["callback_data"] for b in buttons(message)]
+        datas = payloads(message)
         if "r:submit" in datas:
-            api.press(person, message, "r:submit")
+            api.press(person, message, data_for(message, "r:submit"))
             return
         scale = [d for d in datas if re.fullmatch(r"q:[^:]+:(\d|[a-z_]+)", d)]
         choice = next(
@@ -43,7 +43,7 @@ async def answer_everything_by_buttons(api: FakeBotApi, person: dict[str, Any]) 
             next((d for d in datas if d.endswith(":skip")), datas[0]),
         )
         count = len(api.sent(chat))
-        api.press(person, message, choice)
+        api.press(person, message, data_for(message, choice))
         await api.wait_for(lambda count=count: len(api.sent(chat)) > count)
     raise AssertionError("the questionnaire never reached its review")
 
@@ -86,7 +86,7 @@ async def test_a_group_assesses_itself_from_assess_to_a_ticked_checklist(
     invitation = next(m for m in api.sent(GROUP) if buttons(m))
     assert "Destek Ekibi" in str(invitation["text"]) and "1. tur" in str(invitation["text"])
     [button] = buttons(invitation)
-    assert button["text"] == "Değerlendirmeyi yanıtla"
+    assert button["text"] == "Değerlendirmeye katıl"
     matched = LINK.search(button["url"])
     assert matched is not None
     token = matched[1]
@@ -180,6 +180,17 @@ async def test_group_exports_and_unhappy_paths(
     await said(api, 801, "no one there sees your own answers")
     api.send_text(admin, "/start not-a-real-token")
     await said(api, 801, "This invitation link is not valid")
+
+    # One of three needed has submitted: the results so far would be hers alone. (Fewer than
+    # 20 posts a minute in this group: Telegram's limit, which the rate limiter keeps.)
+    for command in ("/export csv", "/report", "/plan"):
+        count = len(api.sent(-4001))
+        api.send_text(admin, command, chat=group)
+        await api.wait_for(lambda count=count: len(api.sent(-4001)) > count)
+        assert texts(api, -4001)[-1].startswith("The results so far stay hidden")
+    assert not any("document" in m or "photo" in m for m in api.sent(-4001))
+    api.send_text(admin, "/close", chat=group)
+    await said(api, -4001, "Action plan")
 
     api.send_text(admin, "/export csv", chat=group)
     await api.wait_for(lambda: any("document" in m for m in api.sent(-4001)))

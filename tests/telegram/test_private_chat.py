@@ -4,7 +4,7 @@ on a real database."""
 from __future__ import annotations
 
 from tests.telegram.fake_bot_api import FakeBotApi
-from tests.telegram.helpers import buttons, last_text
+from tests.telegram.helpers import buttons, data_for, last_text
 
 
 async def test_a_turkish_person_answers_by_buttons_and_the_message_is_edited(
@@ -21,7 +21,7 @@ async def test_a_turkish_person_answers_by_buttons_and_the_message_is_edited(
     labels = [b["text"] for b in buttons(question)]
     assert "Takım lideri" in labels
 
-    api.press(ayse, question, "q:role:team_lead")
+    api.press(ayse, question, data_for(question, "q:role:team_lead"))
     await api.wait_for(lambda: "2/35" in last_text(api, 501))
     edited = api.messages(501)[question["message_id"]]
     assert "Takım lideri" in str(edited["text"])

@@ -10,7 +10,7 @@ from collections.abc import AsyncIterator
 from bot.assessments import Assessments
 from bot.telegram.app import build_application, run_polling
 from tests.telegram.fake_bot_api import FakeBotApi
-from tests.telegram.helpers import TOKEN, buttons, last_text
+from tests.telegram.helpers import TOKEN, buttons, data_for, last_text
 
 
 @contextlib.asynccontextmanager
@@ -40,7 +40,7 @@ async def test_a_person_continues_after_a_restart_and_redeliveries_change_nothin
     async with bot_running(api, assessments):
         api.send_text(emre, "/start")
         await api.wait_for(lambda: "1/35" in last_text(api, 901))
-        api.press(emre, api.sent(901)[-1], "q:role:manager")
+        api.press(emre, api.sent(901)[-1], data_for(api.sent(901)[-1], "q:role:manager"))
         await api.wait_for(lambda: "2/35" in last_text(api, 901))
         for number in range(2, 6):
             last_update = api.send_text(emre, "3")
@@ -66,5 +66,5 @@ async def test_a_person_continues_after_a_restart_and_redeliveries_change_nothin
     after = await stored_answers(assessments, 901)
     assert len(after) == 7
     assert {k: v for k, v in after.items() if k in before} == before
-    sixth = pressed.split(":")[1]
+    sixth = pressed.rpartition("/")[2].split(":")[1]
     assert after[sixth] == 1  # the button's Ad hoc, not the redelivered "3"

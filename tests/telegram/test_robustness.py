@@ -23,7 +23,7 @@ from bot.assessments import Assessments
 from bot.telegram.app import build_application, run_polling
 from storage.models import AnswerRow, Person, Response
 from tests.telegram.fake_bot_api import JSON, FakeBotApi
-from tests.telegram.helpers import TOKEN, buttons, last_text
+from tests.telegram.helpers import TOKEN, buttons, data_for, last_text, payloads
 
 # python-telegram-bot's default read timeout (build_application sets none of its own): a call
 # the fake leaves unanswered for longer than this times out in the bot.
@@ -110,7 +110,8 @@ def answer_data(message: JSON, value: str) -> str:
     """The callback data of the answer button ending in `value` (e.g. "2", "team_lead")."""
     for button in buttons(message):
         data = str(button.get("callback_data", ""))
-        if data.startswith("q:") and data.rsplit(":", 1)[1] == value:
+        payload = data.rpartition("/")[2]  # question buttons carry their response's id first
+        if payload.startswith("q:") and payload.rsplit(":", 1)[1] == value:
             return data
     raise AssertionError(f"no button for {value!r} in {buttons(message)}")
 
@@ -158,7 +159,7 @@ async def press_and_wait(api: FakeBotApi, user: JSON, message: JSON, data: str) 
     number = progress(message)
     assert number is not None
     since = len(api.sent(chat_id))
-    api.press(user, message, data)
+    api.press(user, message, data_for(message, data))
     await api.wait_for(lambda: bool(asked(api, chat_id, number + 1, since)))
     return asked(api, chat_id, number + 1, since)[-1]
 
@@ -177,7 +178,7 @@ async def test_a_burst_of_429s_loses_and_doubles_no_answer(
     # The press: its acknowledgement and its edit are each refused once.
     api.fail_next("answerCallbackQuery", retry_after=1)
     api.fail_next("editMessageText", retry_after=1)
-    press = api.press(ada, first, "q:role:team_lead")
+    press = api.press(ada, first, data_for(first, "q:role:team_lead"))
     await api.wait_for(lambda: bool(asked(api, 701, 2)), timeout=30)
 
     # Typed answers while the next question and the edit are refused: Telegram says "retry
@@ -678,7 +679,7 @@ async def answer_everything(
     api.send_text(user, "/start")
     while True:
         message = await _live_keyboard(api, chat_id, since)
-        data = [str(b["callback_data"]) for b in buttons(message) if "callback_data" in b]
+        data = payloads(message)
         number = progress(message)
         control = detours.pop(number, None) if number is not None else None
         if control is not None:
@@ -686,7 +687,7 @@ async def answer_everything(
         else:
             choice = _choose(data, change_odd and number is not None and number % 2 == 1)
         since = len(api.sent(chat_id))
-        pressed.append(query_id(api.press(user, message, choice)))
+        pressed.append(query_id(api.press(user, message, data_for(message, choice))))
         if control == "pause":
             await until_sent(api, chat_id, since + 1)
             since = len(api.sent(chat_id))
@@ -739,7 +740,7 @@ async def test_every_callback_data_fits_and_every_press_is_answered(
         if "callback_data" in button
     ]
     assert any(d.endswith(":keep") for d in sent_data)
-    assert any(d.startswith("n:") for d in sent_data)
+    assert any(d.rpartition("/")[2].startswith("n:") for d in sent_data)
     too_long = {d for d in sent_data if not 1 <= len(d.encode("utf-8")) <= 64}
     assert not too_long
     unanswered = [q for q in pressed if answered(api, q) != 1]
@@ -764,7 +765,7 @@ async def test_no_log_record_carries_the_token(
         api.fail_next("answerCallbackQuery", retry_after=1)
         api.fail_next_raw("editMessageText", HTML_502, status=502)
         api.fail_next_raw("getUpdates", CUT_OFF, status=200)
-        api.press(fay, first, "q:role:team_lead")
+        api.press(fay, first, data_for(first, "q:role:team_lead"))
         api.fail_next("sendMessage", status=500)
         api.send_text(fay, "3")
         api.stall_next("sendMessage", STALL_S)

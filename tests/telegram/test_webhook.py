@@ -28,7 +28,7 @@ from bot.telegram.app import build_application, run_polling
 from bot.telegram.webhook import is_valid_secret, run_webhook
 from tests.bot.test_console import CSMM, cli_env
 from tests.telegram.fake_bot_api import FakeBotApi
-from tests.telegram.helpers import TOKEN, last_text
+from tests.telegram.helpers import TOKEN, data_for, last_text
 
 URL = "https://bot.example.test/csmm-bot/hook"
 PATH = "/csmm-bot/hook"
@@ -133,7 +133,7 @@ async def test_the_webhook_is_registered_with_its_secret_and_updates_are_answere
     question = api.sent(801)[-1]
     # A button press arrives the same way, and edits the question into its answer. (The fake
     # also queues the press for getUpdates, where nobody asks for it.)
-    press = api.press(ayse, question, "q:role:team_lead")
+    press = api.press(ayse, question, data_for(question, "q:role:team_lead"))
     assert await hook.post(press) == 200
     await api.wait_for(lambda: "2/35" in last_text(api, 801))
     assert "Takım lideri" in str(api.messages(801)[question["message_id"]]["text"])
