@@ -39,6 +39,7 @@ from bot.telegram.results import interim_hidden, send_export
 from conversations.engine import Turn
 from conversations.i18n import N_, Localizer
 from conversations.replies import AnswerEcho, Notice, QuestionReply, Reply, Submitted, Tone
+from storage.models import Team
 
 Step = Callable[[int], Awaitable[Turn]]
 
@@ -236,44 +237,44 @@ class PrivateChat(Handlers):
     async def report(self, update: Update, _context: Context) -> None:
         """The report of the team the person answers for (their own, or their group's)."""
         mine = await self._mine(update)
-        message = update.effective_message
-        if mine is None or message is None:
-            return
-        team, loc = mine
-        if await interim_hidden(self, team, loc, message):
-            return
-        built = await self.assessments.report(team, loc.locale)
-        await message.reply_text(report_text(built.view))
+        if mine is not None:
+            team, loc, message = mine
+            built = await self.assessments.report(team, loc.locale)
+            await message.reply_text(report_text(built.view))
 
     async def plan(self, update: Update, _context: Context) -> None:
         mine = await self._mine(update)
-        message = update.effective_message
-        if mine is None or message is None:
-            return
-        team, loc = mine
-        if await interim_hidden(self, team, loc, message):
-            return
-        current = await self.assessments.plan(team)
-        outgoing = plan_text(current, loc, self.assessments.questionnaire)
-        # Only a personal plan is ticked here; a team ticks its plan in its group, where all see it.
-        await message.reply_text(
-            outgoing.text, reply_markup=outgoing.keyboard if is_personal(team.external_id) else None
-        )
+        if mine is not None:
+            team, loc, message = mine
+            current = await self.assessments.plan(team)
+            outgoing = plan_text(current, loc, self.assessments.questionnaire)
+            # Only a personal plan is ticked here; a team ticks its plan in its group.
+            personal = is_personal(team.external_id)
+            await message.reply_text(
+                outgoing.text, reply_markup=outgoing.keyboard if personal else None
+            )
 
     async def export(self, update: Update, context: Context) -> None:
         """/export or /export pdf: the report as a PDF; /export csv: the dimension scores."""
         mine = await self._mine(update)
         if mine is not None:
-            await send_export(self, update, context, *mine)
+            team, loc, _message = mine
+            await send_export(self, update, context, team, loc)
 
-    async def _mine(self, update: Update) -> tuple[Any, Localizer] | None:
-        """The team of the person's current response, and their language."""
-        user = update.effective_user
+    async def _mine(self, update: Update) -> tuple[Team, Localizer, Message] | None:
+        """The team of the person's current response and their language — None when there
+        is none, or its results so far are hidden (each said so)."""
+        user, message = update.effective_user, update.effective_message
         opened = await self._where(user) if user else None
+        if message is None:
+            return None
         if opened is None:
             await self.say(update, N_("You have no assessment yet. Send /start to begin one."))
             return None
-        return await self.assessments.team(opened.team_id), self._loc(opened)
+        team, loc = await self.assessments.team(opened.team_id), self._loc(opened)
+        if await interim_hidden(self, team, loc, message):
+            return None
+        return team, loc, message
 
     def _loc(self, opened: Opened) -> Localizer:
         return self.assessments.localizer(opened.turn.state.locale)

@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import AsyncIterator
 
 import pytest
 
 from bot.assessments import Assessments
-from bot.telegram.app import build_application, run_polling
 from tests.telegram.fake_bot_api import FakeBotApi
-from tests.telegram.helpers import TOKEN
+from tests.telegram.helpers import TOKEN, polling
 
 
 @pytest.fixture
@@ -23,10 +21,5 @@ async def fake() -> AsyncIterator[FakeBotApi]:
 
 @pytest.fixture
 async def running(fake: FakeBotApi, assessments: Assessments) -> AsyncIterator[FakeBotApi]:
-    stop = asyncio.Event()
-    task = asyncio.create_task(
-        run_polling(build_application(assessments, TOKEN, fake.base_url), stop)
-    )
-    yield fake
-    stop.set()
-    await asyncio.wait_for(task, 30)
+    async with polling(fake, assessments):
+        yield fake

@@ -2,11 +2,30 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator
 from typing import Any
 
+from bot.assessments import Assessments
+from bot.telegram.app import build_application, run_polling
 from tests.telegram.fake_bot_api import FakeBotApi
 
 TOKEN = "123456:TEST-token"
+
+
+@contextlib.asynccontextmanager
+async def polling(api: FakeBotApi, assessments: Assessments) -> AsyncIterator[FakeBotApi]:
+    """The bot's real polling loop against the fake, for the duration of the block."""
+    stop = asyncio.Event()
+    task = asyncio.create_task(
+        run_polling(build_application(assessments, TOKEN, api.base_url), stop)
+    )
+    try:
+        yield api
+    finally:
+        stop.set()
+        await asyncio.wait_for(task, 30)
 
 
 def last_text(api: FakeBotApi, chat_id: int) -> str:

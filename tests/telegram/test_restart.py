@@ -3,27 +3,9 @@ each person up where they were, and updates delivered again after the restart ch
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
-from collections.abc import AsyncIterator
-
 from bot.assessments import Assessments
-from bot.telegram.app import build_application, run_polling
 from tests.telegram.fake_bot_api import FakeBotApi
-from tests.telegram.helpers import TOKEN, buttons, data_for, last_text
-
-
-@contextlib.asynccontextmanager
-async def bot_running(fake: FakeBotApi, assessments: Assessments) -> AsyncIterator[None]:
-    stop = asyncio.Event()
-    task = asyncio.create_task(
-        run_polling(build_application(assessments, TOKEN, fake.base_url), stop)
-    )
-    try:
-        yield
-    finally:
-        stop.set()
-        await asyncio.wait_for(task, 30)
+from tests.telegram.helpers import buttons, data_for, last_text, polling
 
 
 async def stored_answers(assessments: Assessments, person_id: int) -> dict[str, object]:
@@ -37,7 +19,7 @@ async def test_a_person_continues_after_a_restart_and_redeliveries_change_nothin
 ) -> None:
     api = fake
     emre = api.user(901, "Emre", language_code="tr")
-    async with bot_running(api, assessments):
+    async with polling(api, assessments):
         api.send_text(emre, "/start")
         await api.wait_for(lambda: "1/35" in last_text(api, 901))
         api.press(emre, api.sent(901)[-1], data_for(api.sent(901)[-1], "q:role:manager"))
@@ -49,7 +31,7 @@ async def test_a_person_continues_after_a_restart_and_redeliveries_change_nothin
     assert len(before) == 5
     question_before_restart = api.sent(901)[-1]
 
-    async with bot_running(api, assessments):
+    async with polling(api, assessments):
         # Telegram delivers the last answer again (it was never confirmed, say): it must not
         # answer question 6. Then a button of the question shown before the restart does.
         api.send_update(last_update)

@@ -5,13 +5,12 @@ the fake Bot API, on a real database; nothing of the bot's own is mocked."""
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import copy
 import logging
 import re
 import time
 from collections import Counter
-from collections.abc import AsyncIterator, Callable
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -20,10 +19,9 @@ from sqlalchemy import func, select
 from telegram import Update
 
 from bot.assessments import Assessments
-from bot.telegram.app import build_application, run_polling
 from storage.models import AnswerRow, Person, Response
 from tests.telegram.fake_bot_api import JSON, FakeBotApi
-from tests.telegram.helpers import TOKEN, buttons, data_for, last_text, payloads
+from tests.telegram.helpers import TOKEN, buttons, data_for, last_text, payloads, polling
 
 # python-telegram-bot's default read timeout (build_application sets none of its own): a call
 # the fake leaves unanswered for longer than this times out in the bot.
@@ -129,20 +127,6 @@ def assert_questions_show_themselves(api: FakeBotApi, chat_id: int) -> None:
             f"message {first['message_id']} asked question {number} but now reads "
             f"{str(current.get('text'))[:80]!r}"
         )
-
-
-@contextlib.asynccontextmanager
-async def polling(api: FakeBotApi, assessments: Assessments) -> AsyncIterator[FakeBotApi]:
-    """The bot's real polling loop, started inside the test (after its logging is set up)."""
-    stop = asyncio.Event()
-    task = asyncio.create_task(
-        run_polling(build_application(assessments, TOKEN, api.base_url), stop)
-    )
-    try:
-        yield api
-    finally:
-        stop.set()
-        await asyncio.wait_for(task, 30)
 
 
 async def start(api: FakeBotApi, user: JSON) -> JSON:
