@@ -153,9 +153,16 @@ async def test_forget_deletes_open_answers_and_anonymises_closed_ones(
 async def test_schema_checks(database: Database, tmp_path) -> None:  # type: ignore[no-untyped-def]
     await database.check_schema()  # migrated: fine
     async with database.transaction() as session:
+        head = await session.scalar(text("SELECT version_num FROM alembic_version"))
         await session.execute(text("UPDATE alembic_version SET version_num = 'abc123'"))
-    with pytest.raises(SchemaError, match="csmm db upgrade"):
-        await database.check_schema()
+    try:
+        with pytest.raises(SchemaError, match="csmm db upgrade"):
+            await database.check_schema()
+    finally:  # the PostgreSQL database is shared by the session's tests
+        async with database.transaction() as session:
+            await session.execute(
+                text("UPDATE alembic_version SET version_num = :head"), {"head": head}
+            )
     empty = Database(f"sqlite+aiosqlite:///{tmp_path / 'empty.db'}")
     with pytest.raises(SchemaError, match="no CSMM schema yet"):
         await empty.check_schema()
