@@ -16,6 +16,7 @@ from telegram import (
     BotCommandScopeAllPrivateChats,
     Update,
 )
+from telegram.error import TelegramError
 from telegram.ext import (
     AIORateLimiter,
     Application,
@@ -173,11 +174,14 @@ class TelegramChannel:
         for locale, language_code in (("en", None), ("tr", "tr")):
             loc = self.assessments.localizer(locale)
             # The default scope, for clients that ask without one, gets the private menu.
-            commands = [BotCommand(name, loc._(text)) for name, text in PRIVATE_COMMANDS]
-            await self.bot.set_my_commands(commands, language_code=language_code)
-            for scope, listed in scopes:
+            for scope, listed in ((None, PRIVATE_COMMANDS), *scopes):
                 commands = [BotCommand(name, loc._(text)) for name, text in listed]
-                await self.bot.set_my_commands(commands, scope=scope, language_code=language_code)
+                try:
+                    await self.bot.set_my_commands(
+                        commands, scope=scope, language_code=language_code
+                    )
+                except TelegramError as error:  # a menu is a convenience: run without it
+                    log.warning("command menu not set: %s", type(error).__name__)
 
     async def prepare(self) -> None:
         """Before taking updates: publish the menus, and forget update ids too old to come back."""

@@ -3,8 +3,9 @@ on a real database."""
 
 from __future__ import annotations
 
+from bot.assessments import Assessments
 from tests.telegram.fake_bot_api import FakeBotApi
-from tests.telegram.helpers import buttons, data_for, last_text
+from tests.telegram.helpers import buttons, data_for, last_text, polling
 
 
 async def test_a_turkish_person_answers_by_buttons_and_the_message_is_edited(
@@ -136,3 +137,17 @@ async def test_people_with_the_same_name_each_get_their_report(running: FakeBotA
             lambda user_id=user_id: "Customer service maturity" in last_text(api, user_id)
         )
         assert "1 response submitted" in last_text(api, user_id)
+
+
+async def test_the_bot_runs_when_telegram_refuses_its_command_menus(
+    fake: FakeBotApi, assessments: Assessments
+) -> None:
+    """A Bot API server without command scopes: no menus, and everything else works."""
+    fake.fail_next(
+        "setMyCommands", status=400, count=6, description="Bad Request: BOT_COMMAND_INVALID"
+    )
+    async with polling(fake, assessments):
+        ece = fake.user(505, "Ece", language_code="en")
+        fake.send_text(ece, "/start")
+        await fake.wait_for(lambda: "1/35" in last_text(fake, 505))
+    assert fake.commands == {}
