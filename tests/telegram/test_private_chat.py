@@ -151,3 +151,20 @@ async def test_the_bot_runs_when_telegram_refuses_its_command_menus(
         fake.send_text(ece, "/start")
         await fake.wait_for(lambda: "1/35" in last_text(fake, 505))
     assert fake.commands == {}
+
+
+async def test_a_whole_questionnaire_typed_in_turkish_words(running: FakeBotApi) -> None:
+    """Answer words in Turkish, any case and dotted İ, Turkish decimal commas, to the report."""
+    api = running
+    selin = api.user(506, "Selin", language_code="tr")
+    api.send_text(selin, "/start")
+    await api.wait_for(lambda: "1/35" in last_text(api, 506))
+    words = ["YÖNETİCİ"] + ["SİSTEMATİK", "tekrarlanabilir", "Bilmiyorum"] * 9
+    words += ["12000", "87,5", "70", "2,5", "40", "Yanıt süreleri uzun", "atla", "gönder"]
+    for word in words:
+        api.send_text(selin, word)
+    await api.wait_for(lambda: "Müşteri hizmetleri olgunluğu" in last_text(api, 506))
+    report = last_text(api, 506)
+    assert "Seviye" in report and "1 yanıt" in report
+    invalid = [m for m in api.sent(506) if str(m["text"]).startswith("⚠️")]
+    assert not invalid, invalid[0]["text"]
