@@ -34,6 +34,7 @@ from bot.assessments import Assessments
 from bot.logs import keep_out_of_logs
 from bot.telegram.common import PLATFORM, Context, log
 from bot.telegram.groups import Groups
+from bot.telegram.ordering import PerPersonOrder
 from bot.telegram.private import PrivateChat
 from conversations.i18n import N_
 
@@ -198,6 +199,7 @@ def build_application(assessments: Assessments, token: str, api_url: str) -> Tel
         .base_url(api_url)
         .base_file_url(file_url)
         .rate_limiter(AIORateLimiter(max_retries=5))
+        .concurrent_updates(PerPersonOrder())
         .build()
     )
     channel = TelegramChannel(assessments, application.bot)
