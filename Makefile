@@ -45,6 +45,7 @@ catalogs: $(STAMP)
 bench: compile-catalogs
 	$(BIN)/python -m bench.engine
 	$(BIN)/python -m bench.reports
+	$(BIN)/python -m bench.telegram --people 100
 
 clean:
 	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache
