@@ -79,7 +79,10 @@ async def test_typed_answers_stale_buttons_and_redelivered_updates(running: Fake
     )
     alert = next(c[1] for c in api.calls if c[1].get("callback_query_id") == "stale-1")
     assert alert.get("show_alert") in (True, "true")
-    assert last_text(api, 502).startswith("Paused")  # nothing new was sent
+    assert "earlier question" in str(alert.get("text"))
+    # Then where Bob is: question 3 again, still unanswered.
+    await api.wait_for(lambda: last_text(api, 502).startswith("3/35"))
+    assert not any("4/35" in str(m["text"]) for m in api.sent(502))
 
 
 async def test_photos_and_stickers_get_a_hint(running: FakeBotApi) -> None:
