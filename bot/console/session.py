@@ -22,6 +22,7 @@ import click
 
 from bot.assessments import Assessments, Participant
 from bot.console.render import render_reply, render_report
+from conversations.i18n import N_
 from conversations.replies import Paused, Submitted
 from conversations.state import ResponseStatus
 
@@ -117,8 +118,8 @@ def run_console(
             if interactive:
                 return 0
         if any(isinstance(r, Paused) for r in turn.replies):
-            resume_hint("To continue later, run: {command}")
+            resume_hint(N_("To continue later, run: {command}"))
             return 0
     if state.status is not ResponseStatus.SUBMITTED:
-        resume_hint("Your answers so far are saved. To continue, run: {command}")
+        resume_hint(N_("Your answers so far are saved. To continue, run: {command}"))
     return 0
