@@ -233,13 +233,13 @@ class Assessments:
 
     async def current(self, platform: str, person_id: str) -> Opened | None:
         """The response the person was last busy with in a snapshot still open, resumed."""
-        async with self.database.transaction() as session:
+        async with self.database.reading() as session:
             found = await repo.open_participations(session, platform, person_id)
             if not found:
                 return None
             place = found[0]
             state = await session.run_sync(
-                lambda sync: repo.load_state(sync.connection(), place.response_id)
+                lambda sync: repo.load_state(sync.connection(), place.response_id, for_update=False)
             )
         turn = self.conversation.resume(state)
         return Opened(place.response_id, place.team.id, place.snapshot.number, False, turn)

@@ -42,13 +42,13 @@ _ADMINS = (ChatMember.ADMINISTRATOR, ChatMember.OWNER)
 
 
 class Groups(Handlers):
-    async def _team(self, chat: Chat) -> Team | None:
-        return await self.assessments.team_at(PLATFORM, str(chat.id))
+    def _team_loc(self, team: Team) -> Localizer:
+        return self.assessments.localizer(team.locale)
 
-    def _team_loc(self, team: Team | None, update: Update) -> Localizer:
-        if team is not None:
-            return self.assessments.localizer(team.locale)
-        return self.loc_for(update.effective_user)
+    @staticmethod
+    def _actor(update: Update) -> str:
+        user = update.effective_user
+        return display_name(user) if user else "(anonymous admin)"
 
     async def _is_admin(self, update: Update) -> bool:
         message, user, chat = update.effective_message, update.effective_user, update.effective_chat
@@ -66,7 +66,7 @@ class Groups(Handlers):
 
     async def _team_or_hint(self, update: Update) -> Team | None:
         chat = update.effective_chat
-        team = await self._team(chat) if chat else None
+        team = await self.assessments.team_at(PLATFORM, str(chat.id)) if chat else None
         if team is None:
             await self.say(
                 update,
@@ -102,7 +102,7 @@ class Groups(Handlers):
             PLATFORM,
             str(chat.id),
             chat.title or str(chat.id),
-            by=display_name(user) if user else "(anonymous admin)",
+            by=self._actor(update),
             deadline=deadline,
             locale=user.language_code if user else None,
         )
@@ -142,7 +142,7 @@ class Groups(Handlers):
         message = update.effective_message
         if team is None or message is None:
             return
-        loc = self._team_loc(team, update)
+        loc = self._team_loc(team)
         try:
             found = await self.assessments.status(team)
         except UserError as error:
@@ -190,12 +190,9 @@ class Groups(Handlers):
         team = await self._team_or_hint(update)
         if team is None:
             return
-        loc = self._team_loc(team, update)
-        user = update.effective_user
+        loc = self._team_loc(team)
         try:
-            number = await self.assessments.close(
-                team, display_name(user) if user else "(anonymous admin)"
-            )
+            number = await self.assessments.close(team, self._actor(update))
         except UserError as error:
             await self.refuse(update, error, loc)
             return
@@ -207,31 +204,35 @@ class Groups(Handlers):
         await post_results(self, chat.id, team, loc)
 
     async def report(self, update: Update, _context: Context) -> None:
-        team, message = await self._team_or_hint(update), update.effective_message
-        if team is None or message is None:
-            return
-        loc = self._team_loc(team, update)
-        if not await interim_hidden(self, team, loc, message):
+        shown = await self._results_for(update)
+        if shown is not None:
+            team, loc, message = shown
             await post_results(self, message.chat_id, team, loc)
 
     async def plan(self, update: Update, _context: Context) -> None:
-        team, message = await self._team_or_hint(update), update.effective_message
-        if team is None or message is None:
-            return
-        loc = self._team_loc(team, update)
-        if await interim_hidden(self, team, loc, message):
-            return
-        current = await self.assessments.plan(team)
-        checklist = plan_text(current, loc, self.assessments.questionnaire)
-        await message.reply_text(checklist.text, reply_markup=checklist.keyboard)
+        shown = await self._results_for(update)
+        if shown is not None:
+            team, loc, message = shown
+            current = await self.assessments.plan(team)
+            checklist = plan_text(current, loc, self.assessments.questionnaire)
+            await message.reply_text(checklist.text, reply_markup=checklist.keyboard)
 
     async def export(self, update: Update, context: Context) -> None:
+        shown = await self._results_for(update)
+        if shown is not None:
+            team, loc, _message = shown
+            await send_export(self, update, context, team, loc)
+
+    async def _results_for(self, update: Update) -> tuple[Team, Localizer, Message] | None:
+        """The group's team and language, for showing its results — None when it has none,
+        or they are hidden for now (each said so)."""
         team, message = await self._team_or_hint(update), update.effective_message
         if team is None or message is None:
-            return
-        loc = self._team_loc(team, update)
-        if not await interim_hidden(self, team, loc, message):
-            await send_export(self, update, context, team, loc)
+            return None
+        loc = self._team_loc(team)
+        if await interim_hidden(self, team, loc, message):
+            return None
+        return team, loc, message
 
     async def forget_me(self, update: Update, _context: Context) -> None:
         await self.say(
@@ -251,13 +252,12 @@ class Groups(Handlers):
         if not await self._is_admin(update):
             await self.say(update, N_("Only the group's administrators can change its language."))
             return
-        user = update.effective_user
         await self.assessments.set_team_locale(
             PLATFORM,
             str(chat.id),
             chat.title or str(chat.id),
             choice,
-            by=display_name(user) if user else "(anonymous admin)",
+            by=self._actor(update),
         )
         loc = self.assessments.localizer(choice)
         # Said in the chosen language, which the Turkish catalog names as Turkish.
@@ -321,7 +321,7 @@ class Groups(Handlers):
             await acknowledge(query, error.localized(loc)[:200])
             return
         await acknowledge(query)
-        checklist = plan_text(current, self._team_loc(team, update), self.assessments.questionnaire)
+        checklist = plan_text(current, self._team_loc(team), self.assessments.questionnaire)
         with contextlib.suppress(TelegramError):  # someone else's tap got there first: same text
             await message.edit_text(checklist.text, reply_markup=checklist.keyboard)
 

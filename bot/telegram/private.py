@@ -373,7 +373,7 @@ class PrivateChat(Handlers):
             turn: Turn = await step(opened.response_id)
         except AlreadyHandled:
             # Stored before; if its reply never went out (a crash), show where they are.
-            if user.id in self._question_messages:
+            if user.id in self._question_messages:  # a private chat's id is its person's
                 return None
             again = await self.assessments.current(PLATFORM, str(user.id))
             return again.turn if again is not None else None
