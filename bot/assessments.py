@@ -34,6 +34,7 @@ from storage.database import Database
 from storage.models import Snapshot, Team
 
 DEFAULT_DEADLINE = dt.timedelta(days=14)  # how long a snapshot stays open unless told otherwise
+MAX_DEADLINE_DAYS = 90
 
 
 class AlreadyHandled(Exception):
@@ -729,3 +730,20 @@ class Assessments:
                 session, team.id, actor, "person.forget", deleted=counts[0], anonymised=counts[1]
             )
             return counts
+
+
+def parse_deadline(args: list[str], now: dt.datetime) -> dt.datetime | None:
+    """A start command's arguments: nothing (the default), a number of days, or an ISO date."""
+    if not args:
+        return None
+    word = args[0]
+    if word.isdigit():
+        days = int(word)
+        if not 1 <= days <= MAX_DEADLINE_DAYS:
+            raise ValueError(word)
+        return now + dt.timedelta(days=days)
+    day = dt.date.fromisoformat(word)  # ValueError when it is not a date
+    deadline = dt.datetime.combine(day, dt.time(23, 59), dt.UTC)
+    if not now < deadline <= now + dt.timedelta(days=MAX_DEADLINE_DAYS):
+        raise ValueError(word)
+    return deadline

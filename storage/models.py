@@ -1,4 +1,5 @@
-"""SQLAlchemy models: teams, people, snapshots, responses, answers, action items, audit trail."""
+"""SQLAlchemy models: teams, people, snapshots, responses, answers, action items, invitees,
+administrators, schedules, audit trail."""
 
 from __future__ import annotations
 
@@ -176,6 +177,52 @@ class SeenUpdate(Base):
     channel: Mapped[str] = mapped_column(String(16), primary_key=True)
     key: Mapped[str] = mapped_column(String(64), primary_key=True)
     seen_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+
+
+class Invitee(Base):
+    """Someone a snapshot was sent to (a Slack DM): who has not answered yet, and where their
+    invitation message is, for nudges and for closing once everyone has submitted."""
+
+    __tablename__ = "invitees"
+
+    snapshot_id: Mapped[int] = mapped_column(
+        ForeignKey("snapshots.id", ondelete="CASCADE"), primary_key=True
+    )
+    person_id: Mapped[int] = mapped_column(
+        ForeignKey("people.id", ondelete="CASCADE"), primary_key=True
+    )
+    address: Mapped[str] = mapped_column(String(64))  # the chat the invitation went to
+    message_ref: Mapped[str | None] = mapped_column(String(64))  # that message's id
+    invited_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class TeamAdmin(Base):
+    """A person the team names as one of its administrators, beside the platform's own."""
+
+    __tablename__ = "team_admins"
+
+    team_id: Mapped[int] = mapped_column(
+        ForeignKey("teams.id", ondelete="CASCADE"), primary_key=True
+    )
+    person_external_id: Mapped[str] = mapped_column(String(128), primary_key=True)
+    added_by: Mapped[str] = mapped_column(String(200))
+    added_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class TeamSchedule(Base):
+    """When a team's snapshots fall due: the settings the scheduler works from."""
+
+    __tablename__ = "team_schedules"
+
+    team_id: Mapped[int] = mapped_column(
+        ForeignKey("teams.id", ondelete="CASCADE"), primary_key=True
+    )
+    go_live: Mapped[dt.date | None] = mapped_column(Date)
+    deadline_days: Mapped[int] = mapped_column(Integer, default=14)
+    send_at: Mapped[str] = mapped_column(String(5), default="10:00")  # local time, HH:MM
+    working_days: Mapped[str] = mapped_column(String(7), default="12345")  # ISO weekdays
+    updated_by: Mapped[str] = mapped_column(String(200))
+    updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
 class AuditEvent(Base):

@@ -26,11 +26,14 @@ from storage.models import (
     AnswerRow,
     AuditEvent,
     Base,
+    Invitee,
     Person,
     Response,
     SeenUpdate,
     Snapshot,
     Team,
+    TeamAdmin,
+    TeamSchedule,
     utcnow,
 )
 
@@ -850,6 +853,91 @@ async def drop_person_if_unused(session: AsyncSession, person_id: int) -> None:
     )
     if not remaining:
         await session.execute(delete(Person).where(Person.id == person_id))
+
+
+# ---------------------------------------------------------------------- invitees
+
+
+@dataclass(frozen=True)
+class InviteeRecord:
+    external_id: str
+    name: str
+    address: str
+    message_ref: str | None
+    status: str | None  # the person's response status; None: not started
+
+
+async def add_invitee(
+    session: AsyncSession, snapshot_id: int, person_id: int, address: str, message_ref: str | None
+) -> None:
+    await session.merge(
+        Invitee(
+            snapshot_id=snapshot_id, person_id=person_id, address=address, message_ref=message_ref
+        )
+    )
+
+
+async def invitees(session: AsyncSession, snapshot_id: int) -> list[InviteeRecord]:
+    """Everyone the snapshot was sent to, with how far they are, by name."""
+    rows = await session.execute(
+        select(
+            Person.external_id,
+            Person.display_name,
+            Invitee.address,
+            Invitee.message_ref,
+            Response.status,
+        )
+        .join(Person, Person.id == Invitee.person_id)
+        .outerjoin(
+            Response,
+            (Response.snapshot_id == Invitee.snapshot_id) & (Response.person_id == Person.id),
+        )
+        .where(Invitee.snapshot_id == snapshot_id)
+        .order_by(Person.display_name, Person.id)
+    )
+    return [InviteeRecord(*row) for row in rows]
+
+
+# ---------------------------------------------------------------------- team settings
+
+
+async def team_admin_ids(session: AsyncSession, team_id: int) -> set[str]:
+    rows = await session.scalars(
+        select(TeamAdmin.person_external_id).where(TeamAdmin.team_id == team_id)
+    )
+    return set(rows)
+
+
+async def set_team_admin(
+    session: AsyncSession, team_id: int, person_external_id: str, by: str, *, admin: bool
+) -> bool:
+    """Add or remove a team administrator; False when that changed nothing."""
+    found = await session.get(TeamAdmin, (team_id, person_external_id))
+    if admin and found is None:
+        session.add(TeamAdmin(team_id=team_id, person_external_id=person_external_id, added_by=by))
+        return True
+    if not admin and found is not None:
+        await session.delete(found)
+        return True
+    return False
+
+
+async def team_schedule(session: AsyncSession, team_id: int) -> TeamSchedule | None:
+    return await session.get(TeamSchedule, team_id)
+
+
+async def save_team_schedule(
+    session: AsyncSession, team_id: int, by: str, **settings: Any
+) -> TeamSchedule:
+    schedule = await session.get(TeamSchedule, team_id)
+    if schedule is None:
+        schedule = TeamSchedule(team_id=team_id, updated_by=by, **settings)
+        session.add(schedule)
+    else:
+        for name, value in settings.items():
+            setattr(schedule, name, value)
+        schedule.updated_by, schedule.updated_at = by, utcnow()
+    return schedule
 
 
 async def record_audit(

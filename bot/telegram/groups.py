@@ -22,7 +22,7 @@ from telegram import (
 )
 from telegram.error import TelegramError
 
-from bot.assessments import UserError
+from bot.assessments import MAX_DEADLINE_DAYS, UserError, parse_deadline
 from bot.telegram.common import (
     PLATFORM,
     Context,
@@ -36,7 +36,6 @@ from bot.telegram.results import interim_hidden, post_results, send_export
 from conversations.i18n import N_, Localizer
 from storage.models import Team
 
-MAX_DEADLINE_DAYS = 90
 _PLAN_BUTTON = re.compile(r"p:(\d{1,18}):(\d{1,3}):([01])")
 _ADMINS = (ChatMember.ADMINISTRATOR, ChatMember.OWNER)
 
@@ -324,20 +323,3 @@ class Groups(Handlers):
         checklist = plan_text(current, self._team_loc(team), self.assessments.questionnaire)
         with contextlib.suppress(TelegramError):  # someone else's tap got there first: same text
             await message.edit_text(checklist.text, reply_markup=checklist.keyboard)
-
-
-def parse_deadline(args: list[str], now: dt.datetime) -> dt.datetime | None:
-    """`/assess` arguments: nothing (the default), a number of days, or an ISO date."""
-    if not args:
-        return None
-    word = args[0]
-    if word.isdigit():
-        days = int(word)
-        if not 1 <= days <= MAX_DEADLINE_DAYS:
-            raise ValueError(word)
-        return now + dt.timedelta(days=days)
-    day = dt.date.fromisoformat(word)  # ValueError when it is not a date
-    deadline = dt.datetime.combine(day, dt.time(23, 59), dt.UTC)
-    if not now < deadline <= now + dt.timedelta(days=MAX_DEADLINE_DAYS):
-        raise ValueError(word)
-    return deadline

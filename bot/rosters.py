@@ -1,0 +1,131 @@
+"""Who a team's snapshots go to and who runs the team: invitees, administrators, schedules."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from bot.assessments import MAX_DEADLINE_DAYS, UserError
+from conversations.i18n import N_
+from conversations.state import ResponseStatus
+from storage import repository as repo
+from storage.database import Database
+from storage.repository import InviteeRecord
+
+SUBMITTED = ResponseStatus.SUBMITTED.value
+DEADLINE_DAYS = range(1, MAX_DEADLINE_DAYS + 1)
+
+
+@dataclass(frozen=True)
+class Invited:
+    """A person a snapshot was sent to, and where."""
+
+    person_id: str
+    name: str
+    address: str  # the chat the invitation went to
+    message_ref: str | None
+    timezone: str | None = None
+
+
+@dataclass(frozen=True)
+class Schedule:
+    """When a team's snapshots fall due (the scheduler's input); defaults follow the model."""
+
+    go_live: dt.date | None = None
+    deadline_days: int = 14
+    send_at: dt.time = dt.time(10, 0)
+    working_days: frozenset[int] = frozenset({1, 2, 3, 4, 5})  # ISO: Monday is 1
+
+    def __post_init__(self) -> None:
+        if self.deadline_days not in DEADLINE_DAYS:
+            raise UserError(
+                N_("The deadline must be 1 to {most} days after the start."),
+                most=MAX_DEADLINE_DAYS,
+            )
+        if not self.working_days or not self.working_days <= set(range(1, 8)):
+            raise UserError(N_("Choose at least one working day."))
+
+
+class Rosters:
+    def __init__(self, database: Database, platform: str) -> None:
+        self.database = database
+        self.platform = platform
+
+    async def invitees(self, team_id: int) -> list[InviteeRecord]:
+        """Who the team's latest snapshot was sent to, with how far each one is."""
+        async with self.database.reading() as session:
+            latest = await repo.latest_snapshot(session, team_id)
+            return [] if latest is None else await repo.invitees(session, latest.id)
+
+    async def add_invitee(self, team_id: int, number: int, who: Invited) -> None:
+        """Record that snapshot ``number`` of the team went to ``who``."""
+        async with self.database.transaction() as session:
+            snapshot = await repo.latest_snapshot(session, team_id)
+            if snapshot is None or snapshot.number != number:
+                return  # a newer snapshot started meanwhile: this invitation is history
+            person = await repo.get_or_create_person(
+                session, self.platform, who.person_id, who.name
+            )
+            person.display_name = who.name
+            if who.timezone:
+                person.timezone = who.timezone
+            await repo.add_invitee(session, snapshot.id, person.id, who.address, who.message_ref)
+
+    async def everyone_submitted(self, team_id: int) -> bool:
+        """True when the team's open snapshot was sent to people and all of them submitted."""
+        async with self.database.reading() as session:
+            latest = await repo.latest_snapshot(session, team_id)
+            if latest is None or latest.status != "open":
+                return False
+            found = await repo.invitees(session, latest.id)
+        return bool(found) and all(record.status == SUBMITTED for record in found)
+
+    async def is_team_admin(self, team_id: int, person_id: str) -> bool:
+        async with self.database.reading() as session:
+            return person_id in await repo.team_admin_ids(session, team_id)
+
+    async def team_admins(self, team_id: int) -> set[str]:
+        async with self.database.reading() as session:
+            return await repo.team_admin_ids(session, team_id)
+
+    async def set_admin(self, team_id: int, person_id: str, *, admin: bool, by: str) -> bool:
+        """Name or un-name a team administrator; False when nothing changed."""
+        async with self.database.transaction() as session:
+            changed = await repo.set_team_admin(session, team_id, person_id, by, admin=admin)
+            if changed:
+                action = "team.admin.add" if admin else "team.admin.remove"
+                await repo.record_audit(session, team_id, by, action, person=person_id)
+            return changed
+
+    async def schedule(self, team_id: int) -> Schedule:
+        async with self.database.reading() as session:
+            row = await repo.team_schedule(session, team_id)
+        if row is None:
+            return Schedule()
+        hour, minute = (int(part) for part in row.send_at.split(":"))
+        return Schedule(
+            row.go_live,
+            row.deadline_days,
+            dt.time(hour, minute),
+            frozenset(int(day) for day in row.working_days),
+        )
+
+    async def save_schedule(self, team_id: int, schedule: Schedule, *, by: str) -> None:
+        async with self.database.transaction() as session:
+            await repo.save_team_schedule(
+                session,
+                team_id,
+                by,
+                go_live=schedule.go_live,
+                deadline_days=schedule.deadline_days,
+                send_at=schedule.send_at.strftime("%H:%M"),
+                working_days="".join(str(day) for day in sorted(schedule.working_days)),
+            )
+            await repo.record_audit(
+                session,
+                team_id,
+                by,
+                "team.schedule",
+                go_live=schedule.go_live.isoformat() if schedule.go_live else None,
+                deadline_days=schedule.deadline_days,
+            )
