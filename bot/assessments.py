@@ -93,6 +93,7 @@ class Pending:
     snapshot_number: int
     deadline: dt.datetime | None
     submitted: bool
+    started: bool = True
 
 
 @dataclass(frozen=True)
@@ -263,7 +264,7 @@ class Assessments:
             for place in found
         ]
         return started + [
-            Pending(team.id, team.external_id, team.name, snap.number, snap.deadline, False)
+            Pending(team.id, team.external_id, team.name, snap.number, snap.deadline, False, False)
             for team, snap in fresh
         ]
 
@@ -518,6 +519,48 @@ class Assessments:
                 team.id, snapshot.number, snapshot.invite_token, snapshot.deadline, created
             )
 
+    async def ensure_team(
+        self, platform: str, external_id: str, name: str, locale: str | None = None
+    ) -> Team:
+        """The team of a platform place, created if it is new."""
+        async with self.database.transaction() as session:
+            return await repo.get_or_create_team(
+                session,
+                platform,
+                external_id,
+                name,
+                normalize_locale(locale),
+                self.anonymity_threshold,
+            )
+
+    async def person_teams(self, platform: str, person_id: str) -> list[Team]:
+        """The teams the person has answered for, oldest first."""
+        async with self.database.reading() as session:
+            person = await repo.find_person(session, platform, person_id)
+            if person is None:
+                return []
+            ids = await repo.person_team_ids(session, person.id)
+            return [team for team_id in ids if (team := await session.get(Team, team_id))]
+
+    async def person_locale(self, platform: str, person_id: str) -> str | None:
+        """The language the person chose, if they ever did."""
+        async with self.database.reading() as session:
+            person = await repo.find_person(session, platform, person_id)
+            return person.locale if person else None
+
+    async def set_person_locale(self, who: Participant, locale: str) -> None:
+        """The person's language from now on, in the responses they have open too."""
+        chosen = normalize_locale(locale)
+        async with self.database.transaction() as session:
+            person = await repo.get_or_create_person(
+                session, who.platform, who.person_id, who.person_name, chosen
+            )
+            person.locale = chosen
+            places = await repo.open_participations(session, who.platform, who.person_id)
+            await repo.set_responses_locale(
+                session, [place.response_id for place in places], chosen
+            )
+
     async def set_team_locale(
         self, platform: str, external_id: str, name: str, locale: str, *, by: str
     ) -> None:
@@ -708,6 +751,10 @@ class Assessments:
                     deleted, kept = deleted + counts[0], kept + counts[1]
                 await repo.drop_person_if_unused(session, person.id)  # even with no team
         return deleted, kept
+
+    async def first_time(self, channel: str, key: str) -> bool:
+        """Record a platform update as handled; False when it was before (a redelivery)."""
+        return await self.database.run(lambda connection: repo.mark_seen(connection, channel, key))
 
     async def forget_old_updates(self, channel: str, age: dt.timedelta) -> int:
         async with self.database.transaction() as session:

@@ -41,9 +41,10 @@ class Schedule:
             raise UserError(
                 N_("The deadline must be 1 to {most} days after the start."),
                 most=MAX_DEADLINE_DAYS,
+                field="deadline",
             )
         if not self.working_days or not self.working_days <= set(range(1, 8)):
-            raise UserError(N_("Choose at least one working day."))
+            raise UserError(N_("Choose at least one working day."), field="working_days")
 
 
 class Rosters:
@@ -110,8 +111,13 @@ class Rosters:
             frozenset(int(day) for day in row.working_days),
         )
 
-    async def save_schedule(self, team_id: int, schedule: Schedule, *, by: str) -> None:
+    async def save_schedule(
+        self, team_id: int, schedule: Schedule, *, by: str, timezone: str | None = None
+    ) -> None:
+        """Store the schedule; ``timezone`` (an IANA name) becomes the team's when given."""
         async with self.database.transaction() as session:
+            if timezone:
+                await repo.set_team_timezone(session, team_id, timezone)
             await repo.save_team_schedule(
                 session,
                 team_id,

@@ -31,3 +31,21 @@ class TelegramSettings(BaseSettings):
     api_url: str = TELEGRAM_API
     # Webhook mode: the secret Telegram sends with each update (unset: a new one per start).
     webhook_secret: SecretStr | None = None
+
+
+SLACK_API = "https://slack.com/api/"
+
+
+class SlackSettings(BaseSettings):
+    """The Slack channel's settings, named as Slack's own tools name them."""
+
+    model_config = SettingsConfigDict(env_prefix="SLACK_", extra="ignore")
+
+    # Secrets: never printed, never logged (repr hides them).
+    bot_token: SecretStr | None = None  # one workspace; unset with OAuth (many workspaces)
+    signing_secret: SecretStr | None = None
+    app_token: SecretStr | None = None  # Socket Mode
+    client_id: str | None = None  # OAuth: installation into many workspaces
+    client_secret: SecretStr | None = None
+    # The Web API base URL, as slack-sdk's base_url (GovSlack, or a local test server).
+    api_url: str = SLACK_API

@@ -106,6 +106,10 @@ class Localizer:
     def datetime(self, value: dt.datetime) -> str:
         return format_datetime(value, format="medium", locale=self.locale)
 
+    def weekday(self, iso_day: int) -> str:
+        """The day's name (1 is Monday): "Monday", "Pazartesi"."""
+        return str(Locale.parse(self.locale).days["format"]["wide"][iso_day - 1])
+
     @property
     def decimal_symbol(self) -> str:
         return str(numbers.get_decimal_symbol(self.locale))

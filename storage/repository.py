@@ -229,8 +229,8 @@ async def open_participations(
 async def unstarted_snapshots(
     session: AsyncSession, platform: str, external_id: str
 ) -> list[tuple[Team, Snapshot]]:
-    """Open snapshots of the person's teams (those they answered for before) that they have
-    not started yet."""
+    """Open snapshots of the person's teams (those they answered for before, or were invited
+    to) that they have not started yet."""
     person = (
         select(Person.id)
         .where(Person.platform == platform, Person.external_id == external_id)
@@ -241,13 +241,14 @@ async def unstarted_snapshots(
         .join(Response, Response.snapshot_id == Snapshot.id)
         .where(Response.person_id == person)
     )
+    invited = select(Invitee.snapshot_id).where(Invitee.person_id == person)
     started = select(Response.snapshot_id).where(Response.person_id == person)
     rows = await session.execute(
         select(Team, Snapshot)
         .join(Snapshot, Snapshot.team_id == Team.id)
         .where(
             Snapshot.status == "open",
-            Team.id.in_(their_teams),
+            Team.id.in_(their_teams) | Snapshot.id.in_(invited),
             Snapshot.id.not_in(started),
         )
         .order_by(Snapshot.opened_at.desc())
@@ -531,6 +532,13 @@ _UPDATE_PERSON_LOCALE = (
 def remember_locale(connection: Connection, response_id: int, locale: str) -> None:
     """A language chosen mid-way becomes the person's language for later snapshots too."""
     connection.execute(_UPDATE_PERSON_LOCALE, {"response_id": response_id, "locale": locale})
+
+
+async def set_responses_locale(session: AsyncSession, response_ids: list[int], locale: str) -> None:
+    if response_ids:
+        await session.execute(
+            update(Response).where(Response.id.in_(response_ids)).values(locale=locale)
+        )
 
 
 @dataclass(frozen=True)
@@ -920,6 +928,10 @@ async def set_team_admin(
         await session.delete(found)
         return True
     return False
+
+
+async def set_team_timezone(session: AsyncSession, team_id: int, timezone: str) -> None:
+    await session.execute(update(Team).where(Team.id == team_id).values(timezone=timezone))
 
 
 async def team_schedule(session: AsyncSession, team_id: int) -> TeamSchedule | None:

@@ -1,0 +1,204 @@
+"""The Slack channel's composition: a Bolt `AsyncApp` whose listeners drive the assessment
+service. One workspace with a bot token, or many through OAuth with installations stored in our
+database by slack-sdk's SQLAlchemy stores."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+
+from slack_bolt.app.async_app import AsyncApp
+from slack_bolt.context.ack.async_ack import AsyncAck
+from slack_bolt.context.respond.async_respond import AsyncRespond
+from slack_bolt.oauth.async_oauth_flow import AsyncOAuthFlow
+from slack_bolt.oauth.async_oauth_settings import AsyncOAuthSettings
+from slack_bolt.request.async_request import AsyncBoltRequest
+from slack_bolt.response import BoltResponse
+from slack_sdk.http_retry.builtin_async_handlers import (
+    AsyncConnectionErrorRetryHandler,
+    AsyncRateLimitErrorRetryHandler,
+    AsyncServerErrorRetryHandler,
+)
+from slack_sdk.oauth.installation_store.sqlalchemy import AsyncSQLAlchemyInstallationStore
+from slack_sdk.oauth.state_store.sqlalchemy import AsyncSQLAlchemyOAuthStateStore
+from slack_sdk.web.async_client import AsyncWebClient
+
+from bot.assessments import Assessments
+from bot.slack.blocks import ANSWER_ACTION, PLAN_ACTION
+from bot.slack.commands import Commands
+from bot.slack.common import PLATFORM, Body, Shared, log
+from bot.slack.dm import START_ACTION, DirectMessages
+from bot.slack.home import ENTER_ACTION, SCHEDULE_ACTION, SCHEDULE_VIEW, Home
+from bot.slack.results import Results
+
+COMMAND = "/maturity"
+# What the app asks of a workspace; the manifest lists the same.
+SCOPES = (
+    "channels:read",
+    "chat:write",
+    "commands",
+    "files:write",
+    "groups:read",
+    "im:history",
+    "im:write",
+    "users:read",
+)
+INSTALL_PATH = "/slack/install"
+REDIRECT_PATH = "/slack/oauth_redirect"
+EVENTS_PATH = "/slack/events"
+RATE_LIMIT_RETRIES = 5
+OAUTH_STATE_SECONDS = 600
+
+Next = Callable[[], Awaitable[BoltResponse]]
+
+
+@dataclass(frozen=True)
+class SlackConfig:
+    signing_secret: str
+    api_url: str
+    bot_token: str | None = None  # one workspace
+    client_id: str | None = None  # OAuth: many workspaces
+    client_secret: str | None = None
+
+
+def web_client(api_url: str, token: str | None = None) -> AsyncWebClient:
+    """A Web API client that waits out 429s (Retry-After) and retries brief outages."""
+    return AsyncWebClient(
+        token=token,
+        base_url=api_url if api_url.endswith("/") else api_url + "/",
+        retry_handlers=[
+            AsyncConnectionErrorRetryHandler(max_retry_count=2),
+            AsyncServerErrorRetryHandler(max_retry_count=2),
+            AsyncRateLimitErrorRetryHandler(max_retry_count=RATE_LIMIT_RETRIES),
+        ],
+    )
+
+
+class SlackChannel:
+    def __init__(self, assessments: Assessments, config: SlackConfig) -> None:
+        self.assessments = assessments
+        self.config = config
+        self.shared = Shared(assessments)
+        self.results = Results(self.shared)
+        self.dm = DirectMessages(self.shared, self.results.when_everyone_submitted)
+        self.home = Home(self.shared)
+        self.commands = Commands(self.shared, self.dm, self.results, self.home)
+        self.oauth = bool(config.client_id and config.client_secret)
+        self.app = AsyncApp(
+            signing_secret=config.signing_secret,
+            client=web_client(config.api_url, None if self.oauth else config.bot_token),
+            token=None if self.oauth else config.bot_token,
+            oauth_flow=self._oauth_flow() if self.oauth else None,
+            process_before_response=False,
+            raise_error_for_unhandled_request=False,
+        )
+        self._register()
+
+    def _oauth_flow(self) -> AsyncOAuthFlow:
+        engine = self.assessments.database.engine
+        client_id = str(self.config.client_id)
+        settings = AsyncOAuthSettings(
+            client_id=client_id,
+            client_secret=self.config.client_secret,
+            scopes=list(SCOPES),
+            installation_store=AsyncSQLAlchemyInstallationStore(client_id, engine),
+            state_store=AsyncSQLAlchemyOAuthStateStore(OAUTH_STATE_SECONDS, engine),
+            install_path=INSTALL_PATH,
+            redirect_uri_path=REDIRECT_PATH,
+        )
+        return AsyncOAuthFlow(client=web_client(self.config.api_url), settings=settings)
+
+    def _register(self) -> None:
+        app = self.app
+        app.middleware(self._once_per_event)
+        app.command(COMMAND)(self._command)
+        app.action(START_ACTION)(self._start_pressed)
+        app.action(re.compile(rf"^{ANSWER_ACTION}-\d+$"))(self._answer_pressed)
+        app.action(re.compile(rf"^{PLAN_ACTION}:"))(self._ticked)
+        app.action(re.compile(r"^forget:"))(self._forget)
+        app.action(ENTER_ACTION)(self._enter)
+        app.action(SCHEDULE_ACTION)(self._schedule_pressed)
+        app.view(SCHEDULE_VIEW)(self._schedule_submitted)
+        app.event("message")(self._message)
+        app.event("app_home_opened")(self._home_opened)
+        app.error(self._error)
+
+    # ------------------------------------------------------------------ middleware
+
+    async def _once_per_event(
+        self, req: AsyncBoltRequest, resp: BoltResponse, next: Next
+    ) -> BoltResponse:
+        """An event Slack sends again (a retry after a slow or lost acknowledgement) is
+        acknowledged and not handled twice. A DM answer is deduplicated in the same
+        transaction that stores it instead, so a crash in between cannot lose it."""
+        body: Body = req.body
+        event_id = body.get("event_id") if body.get("type") == "event_callback" else None
+        if (
+            event_id
+            and not _is_dm_message(body.get("event") or {})
+            and not await self.assessments.first_time(PLATFORM, f"e:{event_id}"[:64])
+        ):
+            log.info("event %s seen before: skipped", event_id)
+            return BoltResponse(status=200, body="")
+        return await next()
+
+    # ------------------------------------------------------------------ listeners
+
+    async def _command(
+        self, ack: AsyncAck, body: Body, client: AsyncWebClient, respond: AsyncRespond
+    ) -> None:
+        await ack()
+        await self.commands.handle(body, client, respond)
+
+    async def _start_pressed(self, ack: AsyncAck, body: Body, client: AsyncWebClient) -> None:
+        await ack()
+        await self.dm.start_pressed(body, client)
+
+    async def _answer_pressed(self, ack: AsyncAck, body: Body, client: AsyncWebClient) -> None:
+        await ack()
+        await self.dm.pressed(body, client)
+
+    async def _ticked(self, ack: AsyncAck, body: Body, client: AsyncWebClient) -> None:
+        await ack()
+        await self.results.ticked(body, client)
+
+    async def _forget(
+        self, ack: AsyncAck, body: Body, client: AsyncWebClient, respond: AsyncRespond
+    ) -> None:
+        await ack()
+        await self.commands.confirm_forget(body, client, respond)
+
+    async def _enter(self, ack: AsyncAck, body: Body, client: AsyncWebClient) -> None:
+        await ack()
+        await self.dm.enter_from_home(body, client)
+
+    async def _schedule_pressed(self, ack: AsyncAck, body: Body, client: AsyncWebClient) -> None:
+        await ack()
+        await self.home.schedule_pressed(body, client)
+
+    async def _schedule_submitted(self, ack: AsyncAck, body: Body, client: AsyncWebClient) -> None:
+        await self.home.schedule_submitted(ack, body, client)
+
+    async def _message(self, body: Body, event: Body, client: AsyncWebClient) -> None:
+        if _is_dm_message(event):
+            await self.dm.typed(event, client, str(body.get("event_id", event.get("ts", ""))))
+
+    async def _home_opened(self, event: Body, client: AsyncWebClient) -> None:
+        if event.get("tab", "home") == "home":
+            await self.home.publish(client, str(event["user"]))
+
+    async def _error(self, error: Exception, body: Body) -> None:
+        # Tokens and secrets never reach the log: bot.logs scrubs every record.
+        log.error("Slack %s failed", body.get("type") or body.get("command"), exc_info=error)
+
+
+def _is_dm_message(event: Body) -> bool:
+    """A person's own new message in their DM with the app (not an edit, a bot, or a join)."""
+    return (
+        event.get("type") == "message"
+        and event.get("channel_type") == "im"
+        and not event.get("subtype")
+        and not event.get("bot_id")
+        and bool(event.get("user"))
+    )

@@ -1,0 +1,379 @@
+"""The questionnaire in a person's direct messages with the app.
+
+Each answer is stored in one unit of work, together with the Slack interaction or event that
+carried it, before anything is sent: a retried event or a repeated press changes nothing. A
+pressed answer edits its question message into the answer (`chat.update`) and the next
+question follows. Buttons carry their response's id, so one left over from another team's or an
+earlier snapshot's questionnaire gets an ephemeral note and changes nothing.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+
+from slack_sdk.errors import SlackApiError
+from slack_sdk.web.async_client import AsyncWebClient
+
+from bot.assessments import AlreadyHandled, Invitation, Opened, UserError
+from bot.slack.blocks import (
+    SlackMessage,
+    actions,
+    button,
+    context,
+    escape,
+    render,
+    report_blocks,
+    section,
+    unpin,
+)
+from bot.slack.common import (
+    PLATFORM,
+    Body,
+    Shared,
+    SlackUser,
+    log,
+    personal_team_id,
+)
+from conversations.engine import Turn
+from conversations.i18n import N_, Localizer
+from conversations.replies import AnswerEcho, Notice, QuestionReply, Reply, Submitted, Tone
+from storage.models import Team
+
+START_ACTION = "invite:start"
+
+
+@dataclass(frozen=True)
+class Live:
+    """The question message whose buttons are live in a person's DM."""
+
+    channel: str
+    ts: str
+    question_id: str
+    message: SlackMessage
+
+
+Step = Callable[[int], Awaitable[Turn]]
+OnSubmitted = Callable[[AsyncWebClient, int], Awaitable[None]]
+
+
+def interaction_key(body: Body) -> str:
+    """What makes one press unique: Slack sends the same payload again only for the same
+    press (a retry), never for a new one."""
+    action = (body.get("actions") or [{}])[0]
+    user = (body.get("user") or {}).get("id", "")
+    return f"a:{user}:{action.get('action_ts') or body.get('trigger_id', '')}"[:64]
+
+
+def invitation_message(
+    loc: Localizer, team: Team, invitation: Invitation, count: int
+) -> SlackMessage:
+    intro = loc._(
+        "{team} is taking the customer-service maturity assessment (snapshot {number}).",
+        team=team.name,
+        number=invitation.number,
+    )
+    body = loc._(
+        "{count} short questions, about 10 minutes. Your answers stay private: the channel "
+        "sees only the team's results.",
+        count=count,
+    )
+    due = loc._("Please answer by {date}.", date=loc.date(invitation.deadline.date()))
+    start = button(loc._("Start"), START_ACTION, invitation.token, style="primary")
+    return SlackMessage(
+        f"{intro} {due}",
+        [section(f"📝 *{escape(intro)}*\n{escape(body)}"), context(escape(due)), actions([start])],
+    )
+
+
+class DirectMessages:
+    def __init__(self, shared: Shared, on_submitted: OnSubmitted) -> None:
+        self.shared = shared
+        self.assessments = shared.assessments
+        self.on_submitted = on_submitted
+        # person → the question whose buttons are live
+        self._live: dict[str, Live] = {}
+
+    # ------------------------------------------------------------------ invitations
+
+    async def invite(
+        self, client: AsyncWebClient, user: SlackUser, team: Team, invitation: Invitation
+    ) -> tuple[str, str]:
+        """DM the person an invitation with a Start button; (DM channel, message ts)."""
+        chosen = await self.assessments.person_locale(PLATFORM, user.id)
+        loc = self.shared.localizer(chosen or user.locale or team.locale)
+        opened = await client.conversations_open(users=user.id)
+        channel = opened["channel"]["id"]
+        message = invitation_message(loc, team, invitation, len(self.assessments.sequence))
+        sent = await client.chat_postMessage(
+            channel=channel, text=message.text, blocks=message.blocks
+        )
+        return channel, str(sent["ts"])
+
+    async def start_pressed(self, body: Body, client: AsyncWebClient) -> None:
+        """The invitation's Start button: join that snapshot and show its first question (or,
+        pressed again, where the person is)."""
+        user_id, channel, ts = _where_pressed(body)
+        token = (body.get("actions") or [{}])[0].get("value", "")
+        async with self.shared.per_person.turn(user_id):
+            user = await self.shared.directory.user(client, user_id)
+            try:
+                opened = await self.assessments.join(
+                    token, user.participant("", ""), fallback_locale=user.locale
+                )
+            except UserError as error:
+                loc = await self.shared.loc_for(client, user_id)
+                await self._ephemeral(client, channel, user_id, "⚠️ " + error.localized(loc))
+                return
+            loc = self._loc(opened)
+            with contextlib.suppress(SlackApiError):  # the invitation keeps its button
+                note = loc._("Started: the questions follow below.")
+                await client.chat_update(
+                    channel=channel, ts=ts, text=note, blocks=[section(f"✅ {escape(note)}")]
+                )
+            await self._strip_live(client, user_id)
+            await self._send(client, channel, user_id, opened.turn.replies, opened.response_id)
+
+    async def enter_from_home(self, body: Body, client: AsyncWebClient) -> None:
+        """The App Home's Start/Continue button: that team's questionnaire, in the DM."""
+        user_id = body["user"]["id"]
+        value = str((body.get("actions") or [{}])[0].get("value", ""))
+        async with self.shared.per_person.turn(user_id):
+            user = await self.shared.directory.user(client, user_id)
+            # Only a team waiting for the person: a team id alone admits no one.
+            waiting = {p.team_id for p in await self.assessments.pending(PLATFORM, user_id)}
+            channel = (await client.conversations_open(users=user_id))["channel"]["id"]
+            try:
+                if not value.isdigit() or int(value) not in waiting:
+                    raise UserError(N_("That assessment is no longer open."))
+                opened = await self.assessments.enter(
+                    int(value), user.participant("", ""), user.locale
+                )
+            except UserError as error:
+                loc = await self.shared.loc_for(client, user_id)
+                await client.chat_postMessage(channel=channel, text="⚠️ " + error.localized(loc))
+                return
+            await self._strip_live(client, user_id)
+            await self._send(client, channel, user_id, opened.turn.replies, opened.response_id)
+
+    # ------------------------------------------------------------------ answering
+
+    async def typed(self, event: Body, client: AsyncWebClient, event_id: str) -> None:
+        """A message in the DM: an answer to the current question, or a command like “back”."""
+        user_id, channel, text = event["user"], event["channel"], event.get("text") or ""
+        async with self.shared.per_person.turn(user_id):
+            opened = await self.assessments.current(PLATFORM, user_id)
+            if opened is None:
+                await self._greet(client, channel, user_id)
+                return
+
+            async def answer(response_id: int) -> Turn:
+                return await self.assessments.handle_text(
+                    response_id, text, update=(PLATFORM, f"e:{event_id}"[:64])
+                )
+
+            turn = await self._turn(client, user_id, opened, answer)
+            if turn is None:
+                return
+            replies = await self._retire_live(client, user_id, turn)
+            await self._send(client, channel, user_id, replies, opened.response_id)
+            await self._after(client, channel, opened, turn)
+
+    async def pressed(self, body: Body, client: AsyncWebClient) -> None:
+        """A questionnaire button."""
+        user_id, channel, ts = _where_pressed(body)
+        value = (body.get("actions") or [{}])[0].get("value", "")
+        pinned, payload = unpin(value)
+        async with self.shared.per_person.turn(user_id):
+            opened = await self.assessments.current(PLATFORM, user_id)
+            if opened is None or (pinned is not None and pinned != opened.response_id):
+                loc = await self.shared.loc_for(client, user_id)
+                await self._ephemeral(
+                    client,
+                    channel,
+                    user_id,
+                    loc._(
+                        "This button belongs to an assessment you are not answering now. "
+                        "Write me anything to see where you are."
+                    ),
+                )
+                return
+            key = (PLATFORM, interaction_key(body))
+
+            async def press(response_id: int) -> Turn:
+                return await self.assessments.handle_button(response_id, payload, update=key)
+
+            turn = await self._turn(client, user_id, opened, press)
+            if turn is None:
+                return
+            first = turn.replies[0] if turn.replies else None
+            replies = turn.replies
+            if isinstance(first, Notice) and first.tone is Tone.ERROR:
+                # A stale or unknown button: said to the person alone, then where they are.
+                await self._ephemeral(client, channel, user_id, first.text)
+                replies = replies[1:]
+                if replies:
+                    await self._strip_live(client, user_id)
+            else:
+                self._live.pop(user_id, None)
+                if isinstance(first, AnswerEcho):
+                    await self._edit(client, channel, ts, render(first))
+                    replies = replies[1:]
+                else:  # Back, Pause and the like: the pressed message keeps its text
+                    pressed = body.get("message") or {}
+                    await self._edit(
+                        client,
+                        channel,
+                        ts,
+                        _without_buttons(
+                            SlackMessage(pressed.get("text") or "…", pressed.get("blocks") or [])
+                        ),
+                    )
+            await self._send(client, channel, user_id, replies, opened.response_id)
+            await self._after(client, channel, opened, turn)
+
+    async def _turn(
+        self, client: AsyncWebClient, user_id: str, opened: Opened, step: Step
+    ) -> Turn | None:
+        """Run ``step`` on the person's response. None: nothing to send."""
+        try:
+            turn: Turn = await step(opened.response_id)
+        except AlreadyHandled:  # a retried event or a repeated press: done already
+            return None
+        except UserError:  # their answers were deleted meanwhile: start afresh
+            user = await self.shared.directory.user(client, user_id)
+            fresh = await self.assessments.open(
+                user.participant(personal_team_id(user_id), user.name),
+                fallback_locale=user.locale,
+            )
+            return fresh.turn
+        if not turn.state.snapshot_open:
+            hint = self._loc(opened)._("Write me anything to see what is waiting for you.")
+            return Turn(turn.state, turn.saved, (*turn.replies, Notice(hint)))
+        return turn
+
+    async def _after(
+        self, client: AsyncWebClient, channel: str, opened: Opened, turn: Turn
+    ) -> None:
+        """After a submission: what happens next, and the results once everyone is done."""
+        if not any(isinstance(reply, Submitted) for reply in turn.replies):
+            return
+        team = await self.assessments.team(opened.team_id)
+        loc = self._loc(opened)
+        if team.external_id.startswith("personal:"):
+            built = await self.assessments.report(team, loc.locale)
+            message = report_blocks(built.view)
+        else:
+            text = loc._(
+                "{team} will see the team's results in its channel when the assessment closes; "
+                "no one there sees your own answers. Until then you can still change them here.",
+                team=team.name,
+            )
+            message = SlackMessage(text, [section(escape(text))])
+        await client.chat_postMessage(channel=channel, text=message.text, blocks=message.blocks)
+        await self.on_submitted(client, team.id)
+
+    # ------------------------------------------------------------------ helpers
+
+    async def _greet(self, client: AsyncWebClient, channel: str, user_id: str) -> None:
+        """Nothing in progress: enter a team snapshot waiting for the person, else start one
+        for them alone."""
+        user = await self.shared.directory.user(client, user_id)
+        waiting = [
+            p
+            for p in await self.assessments.pending(PLATFORM, user_id)
+            if not p.submitted and not p.external_id.startswith("personal:")
+        ]
+        opened: Opened | None = None
+        if waiting:
+            with contextlib.suppress(UserError):  # closed meanwhile
+                opened = await self.assessments.enter(
+                    waiting[0].team_id, user.participant("", ""), user.locale
+                )
+        if opened is None:
+            opened = await self.assessments.open(
+                user.participant(personal_team_id(user_id), user.name), fallback_locale=user.locale
+            )
+            text = self._loc(opened)._(
+                "No team assessment is waiting for you, so here is one for you alone: your own "
+                "results at the end. To assess a team, an admin types /maturity start in its "
+                "channel."
+            )
+            await client.chat_postMessage(channel=channel, text=text)
+        await self._strip_live(client, user_id)
+        await self._send(client, channel, user_id, opened.turn.replies, opened.response_id)
+
+    def _loc(self, opened: Opened) -> Localizer:
+        return self.shared.localizer(opened.turn.state.locale)
+
+    async def _send(
+        self,
+        client: AsyncWebClient,
+        channel: str,
+        user_id: str,
+        replies: tuple[Reply, ...],
+        response_id: int,
+    ) -> None:
+        for reply in replies:
+            message = render(reply, response_id)
+            sent = await client.chat_postMessage(
+                channel=channel, text=message.text, blocks=message.blocks
+            )
+            if isinstance(reply, QuestionReply):
+                self._live[user_id] = Live(channel, str(sent["ts"]), reply.question_id, message)
+
+    async def _edit(
+        self, client: AsyncWebClient, channel: str, ts: str, message: SlackMessage
+    ) -> None:
+        # Best effort: the answer is stored; an old keyboard left behind answers as stale.
+        try:
+            await client.chat_update(
+                channel=channel, ts=ts, text=message.text, blocks=message.blocks
+            )
+        except SlackApiError as error:
+            log.info("question not edited: %s", error.response.get("error"))
+
+    async def _strip_live(self, client: AsyncWebClient, user_id: str) -> None:
+        shown = self._live.pop(user_id, None)
+        if shown is not None:
+            await self._edit(client, shown.channel, shown.ts, _without_buttons(shown.message))
+
+    async def _retire_live(
+        self, client: AsyncWebClient, user_id: str, turn: Turn
+    ) -> tuple[Reply, ...]:
+        """A question answered by typing turns into its answer, like a pressed one."""
+        replies = turn.replies
+        if not turn.saved and not any(isinstance(r, QuestionReply) for r in replies):
+            return replies
+        shown = self._live.pop(user_id, None)
+        if shown is None:
+            return replies
+        first = replies[0] if replies else None
+        if isinstance(first, AnswerEcho) and first.question_id == shown.question_id:
+            await self._edit(client, shown.channel, shown.ts, render(first))
+            return replies[1:]
+        await self._edit(client, shown.channel, shown.ts, _without_buttons(shown.message))
+        return replies
+
+    async def _ephemeral(
+        self, client: AsyncWebClient, channel: str, user_id: str, text: str
+    ) -> None:
+        try:
+            await client.chat_postEphemeral(channel=channel, user=user_id, text=text)
+        except SlackApiError as error:
+            log.info("ephemeral note not sent: %s", error.response.get("error"))
+
+
+def _where_pressed(body: Body) -> tuple[str, str, str]:
+    """(person, channel, message ts) of an interaction on a message."""
+    container = body.get("container") or {}
+    channel = container.get("channel_id") or (body.get("channel") or {}).get("id", "")
+    ts = container.get("message_ts") or (body.get("message") or {}).get("ts", "")
+    return body["user"]["id"], channel, ts
+
+
+def _without_buttons(message: SlackMessage) -> SlackMessage:
+    """A message as it was, minus its buttons: what a question becomes once it is over."""
+    blocks = [block for block in message.blocks if block.get("type") != "actions"]
+    return SlackMessage(message.text, blocks)

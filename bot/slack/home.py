@@ -1,0 +1,253 @@
+"""The App Home tab — the person's waiting assessments and their teams' latest levels — and the
+schedule settings modal (what the scheduler works from)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from slack_bolt.context.ack.async_ack import AsyncAck
+from slack_sdk.errors import SlackApiError
+from slack_sdk.web.async_client import AsyncWebClient
+
+from bot.assessments import MAX_DEADLINE_DAYS, UserError
+from bot.rosters import Schedule
+from bot.slack.blocks import Block, button, context, escape, section
+from bot.slack.common import PLATFORM, Body, Shared, SlackUser, log
+from conversations.i18n import Localizer
+from conversations.report import history_line
+from storage.models import Team
+
+ENTER_ACTION = "home:enter"
+SCHEDULE_ACTION = "home:schedule"
+SCHEDULE_VIEW = "schedule"
+DEADLINE_CHOICES = (7, 10, 14, 21, 28)
+
+
+class Home:
+    def __init__(self, shared: Shared) -> None:
+        self.shared = shared
+        self.assessments = shared.assessments
+
+    async def is_admin(self, user: SlackUser, team: Team) -> bool:
+        return user.is_workspace_admin or await self.shared.rosters.is_team_admin(team.id, user.id)
+
+    async def publish(self, client: AsyncWebClient, user_id: str) -> None:
+        user = await self.shared.directory.user(client, user_id)
+        loc = await self.shared.loc_for(client, user_id)
+        blocks: list[Block] = [
+            {
+                "type": "header",
+                "text": {"type": "plain_text", "text": loc._("Customer-service maturity")},
+            }
+        ]
+        waiting = [p for p in await self.assessments.pending(PLATFORM, user_id) if not p.submitted]
+        if waiting:
+            blocks.append(section(f"*{escape(loc._('Waiting for your answers'))}*"))
+        for place in waiting[:20]:
+            due = (
+                loc._("answer by {date}", date=loc.date(place.deadline.date()))
+                if place.deadline
+                else ""
+            )
+            label = loc._("Continue") if place.started else loc._("Start")
+            block = section(
+                " · ".join(
+                    part
+                    for part in (
+                        f"*{escape(place.team_name)}*",
+                        escape(loc._("snapshot {number}", number=place.snapshot_number)),
+                        escape(due),
+                    )
+                    if part
+                )
+            )
+            block["accessory"] = button(label, ENTER_ACTION, str(place.team_id), style="primary")
+            blocks.append(block)
+        teams = [
+            team
+            for team in await self.assessments.person_teams(PLATFORM, user_id)
+            if not team.external_id.startswith("personal:")
+        ]
+        if teams:
+            blocks.append(section(f"*{escape(loc._('Your teams'))}*"))
+        for team in teams[:20]:
+            history = await self.assessments.history(team)
+            scored = [snapshot for snapshot in history if snapshot.scored and snapshot.closed_on]
+            latest = (
+                history_line(loc, self.assessments.questionnaire, scored[-1])
+                if scored
+                else loc._("no results yet")
+            )
+            block = section(f"*{escape(team.name)}*\n{escape(latest)}")
+            if await self.is_admin(user, team):
+                block["accessory"] = button(loc._("Schedule…"), SCHEDULE_ACTION, str(team.id))
+            blocks.append(block)
+        if not waiting and not teams:
+            blocks.append(
+                section(
+                    escape(
+                        loc._(
+                            "Nothing is waiting for you. An admin starts a team's assessment "
+                            "with /maturity start in its channel; write me anything to take one "
+                            "for yourself."
+                        )
+                    )
+                )
+            )
+        blocks.append(context(escape(loc._("/maturity help lists everything I do."))))
+        await client.views_publish(user_id=user_id, view={"type": "home", "blocks": blocks[:100]})
+
+    # ------------------------------------------------------------------ schedule modal
+
+    async def schedule_pressed(self, body: Body, client: AsyncWebClient) -> None:
+        user = await self.shared.directory.user(client, body["user"]["id"])
+        value = (body.get("actions") or [{}])[0].get("value", "")
+        team = await self._team(value)
+        if team is None or not await self.is_admin(user, team):
+            return
+        await self.open_schedule(client, str(body.get("trigger_id", "")), team, user)
+
+    async def _team(self, value: str) -> Team | None:
+        if not value.isdigit():
+            return None
+        try:
+            return await self.assessments.team(int(value))
+        except UserError:
+            return None
+
+    async def open_schedule(
+        self, client: AsyncWebClient, trigger_id: str, team: Team, user: SlackUser
+    ) -> None:
+        loc = await self.shared.loc_for(client, user.id)
+        current = await self.shared.rosters.schedule(team.id)
+        await client.views_open(trigger_id=trigger_id, view=schedule_view(loc, team, current))
+
+    async def schedule_submitted(self, ack: AsyncAck, body: Body, client: AsyncWebClient) -> None:
+        """Check the modal's values; wrong ones are shown beside their fields."""
+        user = await self.shared.directory.user(client, body["user"]["id"])
+        loc = await self.shared.loc_for(client, user.id)
+        view = body.get("view") or {}
+        team = await self._team(str(view.get("private_metadata", "")))
+        if team is None or not await self.is_admin(user, team):
+            await ack(
+                response_action="errors",
+                errors={"deadline": loc._("Only this team's admins can change its schedule.")},
+            )
+            return
+        try:
+            schedule = read_schedule(view.get("state", {}).get("values", {}))
+        except UserError as error:
+            field = str(error.params.get("field", "deadline"))
+            await ack(response_action="errors", errors={field: error.localized(loc)})
+            return
+        except (ValueError, KeyError, TypeError):
+            await ack(
+                response_action="errors", errors={"deadline": loc._("Please check the values.")}
+            )
+            return
+        await ack()
+        await self.shared.rosters.save_schedule(
+            team.id, schedule, by=user.name, timezone=user.timezone
+        )
+        try:
+            await self.publish(client, user.id)
+        except SlackApiError as error:
+            log.info("home not refreshed: %s", error.response.get("error"))
+
+
+def schedule_view(loc: Localizer, team: Team, current: Schedule) -> dict[str, Any]:
+    def option(text: str, value: str) -> dict[str, Any]:
+        return {"text": {"type": "plain_text", "text": text}, "value": value}
+
+    deadline_options = [
+        option(loc.ngettext("{n} day", "{n} days", days), str(days)) for days in DEADLINE_CHOICES
+    ]
+    if current.deadline_days not in DEADLINE_CHOICES:
+        deadline_options.append(
+            option(
+                loc.ngettext("{n} day", "{n} days", current.deadline_days),
+                str(current.deadline_days),
+            )
+        )
+    chosen_deadline = next(o for o in deadline_options if o["value"] == str(current.deadline_days))
+    day_options = [option(loc.weekday(day), str(day)) for day in range(1, 8)]
+    go_live: dict[str, Any] = {"type": "datepicker", "action_id": "value"}
+    if current.go_live:
+        go_live["initial_date"] = current.go_live.isoformat()
+    return {
+        "type": "modal",
+        "callback_id": SCHEDULE_VIEW,
+        "private_metadata": str(team.id),
+        "title": {"type": "plain_text", "text": loc._("Schedule")[:24]},
+        "submit": {"type": "plain_text", "text": loc._("Save")[:24]},
+        "close": {"type": "plain_text", "text": loc._("Cancel")[:24]},
+        "blocks": [
+            section(
+                escape(
+                    loc._(
+                        "{team}: snapshots at go-live + 2 weeks, + 3 months, then every 6 "
+                        "months, with reminders for who has not answered.",
+                        team=team.name,
+                    )
+                )
+            ),
+            {
+                "type": "input",
+                "block_id": "go_live",
+                "optional": True,
+                "label": {"type": "plain_text", "text": loc._("Go-live date")},
+                "element": go_live,
+            },
+            {
+                "type": "input",
+                "block_id": "deadline",
+                "label": {"type": "plain_text", "text": loc._("Time to answer")},
+                "element": {
+                    "type": "static_select",
+                    "action_id": "value",
+                    "options": deadline_options,
+                    "initial_option": chosen_deadline,
+                },
+            },
+            {
+                "type": "input",
+                "block_id": "send_at",
+                "label": {"type": "plain_text", "text": loc._("Reminders at")},
+                "element": {
+                    "type": "timepicker",
+                    "action_id": "value",
+                    "initial_time": current.send_at.strftime("%H:%M"),
+                },
+            },
+            {
+                "type": "input",
+                "block_id": "working_days",
+                "label": {"type": "plain_text", "text": loc._("Working days")},
+                "element": {
+                    "type": "checkboxes",
+                    "action_id": "value",
+                    "options": day_options,
+                    "initial_options": [
+                        o for o in day_options if int(o["value"]) in current.working_days
+                    ],
+                },
+            },
+            context(escape(loc._("Times are in your Slack time zone."))),
+        ],
+    }
+
+
+def read_schedule(values: dict[str, Any]) -> Schedule:
+    """The modal's state as a schedule; ValueError/KeyError when Slack sent something odd."""
+    go_live_text = values.get("go_live", {}).get("value", {}).get("selected_date")
+    deadline = values["deadline"]["value"]["selected_option"]["value"]
+    send_at = values["send_at"]["value"]["selected_time"]
+    days = values["working_days"]["value"].get("selected_options") or []
+    hour, minute = (int(part) for part in str(send_at).split(":"))
+    return Schedule(
+        go_live=dt.date.fromisoformat(go_live_text) if go_live_text else None,
+        deadline_days=min(int(deadline), MAX_DEADLINE_DAYS + 1),
+        send_at=dt.time(hour, minute),
+        working_days=frozenset(int(day["value"]) for day in days),
+    )

@@ -1,0 +1,181 @@
+"""A team's results in its channel: the report under one parent message, the radar chart in
+its thread, the action plan as a live checklist; and exported documents."""
+
+from __future__ import annotations
+
+from slack_sdk.errors import SlackApiError
+from slack_sdk.web.async_client import AsyncWebClient
+
+from bot.assessments import UserError
+from bot.reports.exports import export_csv
+from bot.reports.pdf import report_pdf
+from bot.slack.blocks import (
+    checklist,
+    escape,
+    headline,
+    parse_plan_action,
+    report_details,
+    section,
+)
+from bot.slack.common import PLATFORM, Body, Shared, channel_of, log, team_key, workspace_of
+from conversations.i18n import Localizer
+from storage.models import Team
+
+
+class Results:
+    def __init__(self, shared: Shared) -> None:
+        self.shared = shared
+        self.assessments = shared.assessments
+
+    def team_loc(self, team: Team) -> Localizer:
+        return self.shared.localizer(team.locale)
+
+    async def close_and_post(self, client: AsyncWebClient, team: Team, by: str) -> int:
+        """Close the team's open snapshot and post its results; its number."""
+        number = await self.assessments.close(team, by)
+        await self.post(client, team)
+        return number
+
+    async def when_everyone_submitted(self, client: AsyncWebClient, team_id: int) -> None:
+        """Everyone the snapshot went to has submitted: nothing more to wait for."""
+        if not await self.shared.rosters.everyone_submitted(team_id):
+            return
+        team = await self.assessments.team(team_id)
+        try:
+            await self.assessments.close(team, "(everyone submitted)")
+        except UserError:  # someone else's last answer closed it a moment ago
+            return
+        await self.post(client, team)
+
+    async def post(self, client: AsyncWebClient, team: Team) -> None:
+        """Level and scores as the parent message; chart, details and checklist in its
+        thread."""
+        from bot.reports.charts import radar_png  # matplotlib loads only when a chart is drawn
+
+        loc = self.team_loc(team)
+        channel = channel_of(team.external_id)
+        built = await self.assessments.report(team, loc.locale)
+        view = built.view
+        top = headline(view)
+        parent = await client.chat_postMessage(channel=channel, text=top.text, blocks=top.blocks)
+        thread = str(parent["ts"])
+        if not view.empty_note:
+            radar = await self.shared.draw(
+                radar_png, self.assessments.questionnaire, built.history, loc
+            )
+            try:
+                await client.files_upload_v2(
+                    channel=channel,
+                    thread_ts=thread,
+                    content=radar,
+                    filename=f"csmm-snapshot-{built.snapshot_number}-radar.png",
+                    title=view.level_line,
+                )
+            except SlackApiError as error:  # the scores and the checklist matter more
+                log.warning("radar chart not uploaded: %s", error.response.get("error"))
+        for part in report_details(view):
+            await client.chat_postMessage(
+                channel=channel, thread_ts=thread, text=part.text, blocks=part.blocks
+            )
+        current = await self.assessments.plan(team)
+        if current.items:
+            plan = checklist(current, loc, self.assessments.questionnaire)
+            await client.chat_postMessage(
+                channel=channel, thread_ts=thread, text=plan.text, blocks=plan.blocks
+            )
+
+    async def post_checklist(self, client: AsyncWebClient, team: Team) -> None:
+        plan = checklist(
+            await self.assessments.plan(team), self.team_loc(team), self.assessments.questionnaire
+        )
+        await client.chat_postMessage(
+            channel=channel_of(team.external_id), text=plan.text, blocks=plan.blocks
+        )
+
+    async def ticked(self, body: Body, client: AsyncWebClient) -> None:
+        """A checklist checkbox: store the item's new state (who, when) and redraw the
+        checklist for everyone."""
+        action = (body.get("actions") or [{}])[0]
+        target = parse_plan_action(str(action.get("action_id", "")))
+        container = body.get("container") or {}
+        channel = container.get("channel_id") or (body.get("channel") or {}).get("id", "")
+        user_id = body["user"]["id"]
+        team = await self.assessments.team_at(PLATFORM, team_key(workspace_of(body), channel))
+        if target is None or team is None:
+            return
+        snapshot_id, number = target
+        done = bool(action.get("selected_options"))
+        user = await self.shared.directory.user(client, user_id)
+        try:
+            current = await self.assessments.tick(
+                team, number, done, user.name, snapshot_id=snapshot_id
+            )
+        except UserError as error:
+            loc = await self.shared.loc_for(client, user_id)
+            await _ephemeral(client, channel, user_id, "⚠️ " + error.localized(loc))
+            return
+        plan = checklist(current, self.team_loc(team), self.assessments.questionnaire)
+        ts = str(container.get("message_ts", ""))
+        try:
+            await client.chat_update(channel=channel, ts=ts, text=plan.text, blocks=plan.blocks)
+        except SlackApiError as error:  # the tick is stored; the next redraw shows it
+            log.info("checklist not redrawn: %s", error.response.get("error"))
+
+    async def export(
+        self, client: AsyncWebClient, user_id: str, team: Team, loc: Localizer, kind: str
+    ) -> None:
+        """The team's latest snapshot as a document in the person's DM: a PDF report, or CSV
+        dimension scores (aggregates only: nobody receives anyone's own answers)."""
+        assessments = self.assessments
+        if kind == "csv":
+            data = await assessments.export(team)
+            content = export_csv(data, assessments.sequence, "dimensions").encode("utf-8")
+            filename = f"csmm-snapshot-{data.number}-dimensions.csv"
+        else:
+            from bot.reports.charts import radar_png, trend_png
+
+            built = await assessments.report(team, loc.locale)
+            questionnaire = assessments.questionnaire
+            radar = await self.shared.draw(radar_png, questionnaire, built.history, loc)
+            trend = await self.shared.draw(trend_png, questionnaire, built.history, loc)
+            content = await self.shared.draw(
+                lambda: report_pdf(built.view, loc, radar=radar, trend=trend)
+            )
+            filename = f"csmm-snapshot-{built.snapshot_number}.pdf"
+        opened = await client.conversations_open(users=user_id)
+        await client.files_upload_v2(
+            channel=opened["channel"]["id"],
+            content=content,
+            filename=filename,
+            title=filename,
+            initial_comment=loc._("{team}: the latest snapshot.", team=team.name),
+        )
+
+    async def interim_hidden(self, team: Team, loc: Localizer) -> str | None:
+        """While a snapshot is open, results so far would show the few who submitted one by
+        one: below the team's anonymity threshold they stay hidden. The note saying so."""
+        if team.external_id.startswith("personal:"):
+            return None
+        try:
+            status = await self.assessments.status(team)
+        except UserError:
+            return None
+        count, needed = len(status.submitted), team.anonymity_threshold
+        if not status.is_open or count == 0 or count >= needed:
+            return None
+        return loc._(
+            "The results so far stay hidden until {needed} people have submitted (now "
+            "{count}), so no one's answers can be picked out. They are posted when the "
+            "assessment closes.",
+            needed=needed,
+            count=count,
+        )
+
+
+async def _ephemeral(client: AsyncWebClient, channel: str, user_id: str, text: str) -> None:
+    try:
+        await client.chat_postEphemeral(
+            channel=channel, user=user_id, text=text, blocks=[section(escape(text))]
+        )
+    except SlackApiError as error:
+        log.info("ephemeral note not sent: %s", error.response.get("error"))
