@@ -13,10 +13,11 @@ import signal
 import sys
 from collections.abc import Awaitable, Callable, Coroutine
 from pathlib import Path
-from typing import IO, Any, ParamSpec, TypeVar
+from typing import IO, TYPE_CHECKING, Any, ParamSpec, TypeVar
 
 import click
 from click.core import ParameterSource
+from pydantic import SecretStr
 from sqlalchemy.exc import SQLAlchemyError
 
 from bot.assessments import Assessments, TeamReport, UserError
@@ -27,12 +28,15 @@ from bot.logs import keep_out_of_logs
 from bot.reports.charts import radar_png, trend_png
 from bot.reports.exports import export_csv, export_json
 from bot.reports.pdf import report_pdf
-from bot.settings import Settings, TelegramSettings
+from bot.settings import Settings, SlackSettings, TelegramSettings
 from conversations.commands import LANGUAGE_LABELS
 from conversations.i18n import SUPPORTED_LOCALES, Localizer, normalize_locale
 from conversations.questionnaire import Questionnaire, QuestionnaireError, load_questionnaire
 from conversations.report import history_line, plan_line
 from storage.database import Database, SchemaError, UnsupportedDatabase
+
+if TYPE_CHECKING:
+    from bot.slack.app import SlackConfig
 
 P = ParamSpec("P")
 T = TypeVar("T")
@@ -578,6 +582,138 @@ def telegram(
         else:  # e.g. setWebhook refusing the URL
             message = loc._("Telegram refused: {reason}", reason=reason)
         raise CliError(loc, message) from None
+
+
+@cli.command(short_help="Run the Slack app (HTTP, or Socket Mode).")
+@click.option(
+    "--socket-mode",
+    is_flag=True,
+    help="Connect to Slack through Socket Mode (needs SLACK_APP_TOKEN) instead of serving HTTP.",
+)
+@click.option(
+    "--listen",
+    metavar="ADDRESS",
+    default="127.0.0.1",
+    show_default=True,
+    help="HTTP mode: the address to listen on (0.0.0.0 for every interface).",
+)
+@click.option(
+    "--port",
+    type=click.IntRange(1, 65535),
+    default=3000,
+    show_default=True,
+    help="HTTP mode: the port to listen on.",
+)
+@LANG_OPTION
+@click.pass_context
+@_friendly_errors
+def slack(ctx: click.Context, socket_mode: bool, listen: str, port: int, lang: str | None) -> None:
+    """Run the Slack app until Ctrl-C: /maturity in channels, the questions in DMs.
+
+    HTTP mode serves /slack/events (set it as the Request URL of the slash command, events
+    and interactivity) and checks each request's signature with SLACK_SIGNING_SECRET.
+    SLACK_BOT_TOKEN is the bot token of one workspace; or set SLACK_CLIENT_ID and
+    SLACK_CLIENT_SECRET to install into many through /slack/install (installations are stored
+    in the database). SLACK_API_URL points at another Web API (default: Slack's own).
+    """
+    from slack_sdk.errors import SlackApiError, SlackClientError
+
+    from bot.slack.app import SlackChannel, web_client
+    from bot.slack.server import run_http, run_socket_mode
+
+    loc = cli_localizer(lang)
+    if socket_mode and any(
+        ctx.get_parameter_source(name) is not ParameterSource.DEFAULT for name in ("listen", "port")
+    ):
+        raise click.UsageError(loc._("--listen and --port are for HTTP mode, not --socket-mode."))
+    config, app_token = _slack_config(loc, socket_mode=socket_mode)
+    oauth = config.bot_token is None
+
+    async def serve() -> None:
+        if not oauth:  # a wrong token fails here, in one line, not at the first request
+            await web_client(config.api_url, config.bot_token).auth_test()
+        assessments = await _assessments(create_if_empty=True)
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for signum in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(signum, stop.set)
+        try:
+            channel = SlackChannel(assessments, config)
+            if socket_mode:
+                await run_socket_mode(channel, stop, app_token=app_token)
+            else:
+                click.echo(
+                    loc._(
+                        "Slack app listening on http://{address}:{port}/slack/events",
+                        address=listen,
+                        port=port,
+                    )
+                )
+                await run_http(channel, stop, host=listen, port=port)
+        finally:
+            await assessments.database.dispose()
+
+    try:
+        _run(serve())
+    except SlackApiError as exc:
+        reason = str(exc.response.get("error", "unknown"))
+        if reason in ("invalid_auth", "not_authed", "account_inactive", "token_revoked"):
+            message = loc._("Slack did not accept SLACK_BOT_TOKEN ({reason}).", reason=reason)
+        else:
+            message = loc._("Slack refused: {reason}", reason=reason)
+        raise CliError(loc, message) from None
+    except (SlackClientError, OSError) as exc:
+        raise CliError(
+            loc, loc._("Could not reach the Slack API: {reason}", reason=type(exc).__name__)
+        ) from None
+
+
+def _slack_config(loc: Localizer, *, socket_mode: bool) -> tuple[SlackConfig, str]:
+    """The Slack settings from the environment, checked: (config, app-level token)."""
+    from bot.slack.app import SlackConfig
+
+    settings = SlackSettings()
+    secret = _secret(settings.signing_secret)
+    token = _secret(settings.bot_token)
+    app_token = _secret(settings.app_token)
+    client_secret = _secret(settings.client_secret)
+    oauth = bool(settings.client_id and client_secret)
+    keep_out_of_logs(*(value for value in (secret, token, app_token, client_secret) if value))
+    if not oauth and not token.startswith("xoxb-"):
+        raise CliError(
+            loc,
+            loc._(
+                "Set SLACK_BOT_TOKEN to your app's bot token (it starts with xoxb-), or "
+                "SLACK_CLIENT_ID and SLACK_CLIENT_SECRET to install into many workspaces."
+            ),
+        )
+    if socket_mode and not app_token.startswith("xapp-"):
+        raise CliError(
+            loc, loc._("Socket Mode needs SLACK_APP_TOKEN, an app-level token (xapp-…).")
+        )
+    if socket_mode and oauth:
+        raise CliError(
+            loc,
+            loc._("Installing into many workspaces (OAuth) needs HTTP mode: drop --socket-mode."),
+        )
+    if not socket_mode and not secret:
+        raise CliError(
+            loc,
+            loc._("Set SLACK_SIGNING_SECRET (Basic Information in your app's settings)."),
+        )
+    config = SlackConfig(
+        signing_secret=secret,
+        api_url=settings.api_url,
+        bot_token=None if oauth else token,
+        client_id=settings.client_id if oauth else None,
+        client_secret=client_secret if oauth else None,
+    )
+
+    return config, app_token
+
+
+def _secret(value: SecretStr | None) -> str:
+    return value.get_secret_value().strip() if value else ""
 
 
 @cli.command(short_help="Delete a person's answers for a team.")

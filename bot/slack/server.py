@@ -1,0 +1,75 @@
+"""Serving the Slack app: an aiohttp server for HTTP mode (events, commands, interactivity and the
+OAuth pages), or a Socket Mode connection. Both run until ``stop`` is set."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+
+from aiohttp import web
+from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
+from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
+from slack_bolt.request.async_request import AsyncBoltRequest
+
+from bot.slack.app import EVENTS_PATH, INSTALL_PATH, REDIRECT_PATH, SlackChannel
+
+log = logging.getLogger("bot.slack")
+MAX_BODY_BYTES = 1 << 20  # Slack's payloads are a few kilobytes; a megabyte is plenty
+
+
+def web_app(channel: SlackChannel) -> web.Application:
+    app = channel.app
+
+    async def dispatch(request: web.Request) -> web.StreamResponse:
+        try:
+            bolt_request: AsyncBoltRequest = await to_bolt_request(request)
+        except (ValueError, UnicodeDecodeError, json.JSONDecodeError):
+            # A body Bolt cannot parse (say, a payload that is not JSON): refused before any
+            # listener runs. Forged requests that parse are refused by the signature check.
+            return web.json_response({"error": "malformed request"}, status=400)
+        response = await app.async_dispatch(bolt_request)
+        return await to_aiohttp_response(response)
+
+    async def oauth(request: web.Request) -> web.StreamResponse:
+        flow = app.oauth_flow
+        assert flow is not None  # routed only with OAuth
+        bolt_request = await to_bolt_request(request)
+        if request.path == INSTALL_PATH:
+            response = await flow.handle_installation(bolt_request)
+        else:
+            response = await flow.handle_callback(bolt_request)
+        return await to_aiohttp_response(response)
+
+    async def health(_request: web.Request) -> web.StreamResponse:
+        return web.json_response({"status": "ok"})
+
+    server = web.Application(client_max_size=MAX_BODY_BYTES)
+    server.router.add_post(EVENTS_PATH, dispatch)
+    server.router.add_get("/healthz", health)
+    if channel.oauth:
+        server.router.add_get(INSTALL_PATH, oauth)
+        server.router.add_get(REDIRECT_PATH, oauth)
+    return server
+
+
+async def run_http(channel: SlackChannel, stop: asyncio.Event, *, host: str, port: int) -> None:
+    runner = web.AppRunner(web_app(channel), access_log=None)
+    await runner.setup()
+    try:
+        site = web.TCPSite(runner, host, port)
+        await site.start()
+        log.info("Slack app listening on http://%s:%s%s", host, port, EVENTS_PATH)
+        await stop.wait()
+    finally:
+        await runner.cleanup()
+
+
+async def run_socket_mode(channel: SlackChannel, stop: asyncio.Event, *, app_token: str) -> None:
+    handler = AsyncSocketModeHandler(channel.app, app_token)
+    await handler.connect_async()  # type: ignore[no-untyped-call]
+    log.info("Slack app connected through Socket Mode")
+    try:
+        await stop.wait()
+    finally:
+        await handler.close_async()  # type: ignore[no-untyped-call]
