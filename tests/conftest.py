@@ -101,16 +101,18 @@ def postgres_database() -> Iterator[str]:
     asyncio.run(admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
-def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
-    if request.param == "sqlite":
+def database_url_for(kind: str, request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """A fresh database of ``kind`` ("sqlite" or "postgresql") for one test."""
+    if kind == "sqlite":
         path = tmp_path / "csmm.db"
         shutil.copy(request.getfixturevalue("sqlite_template"), path)
         yield f"sqlite+aiosqlite:///{path}"
         return
     url = request.getfixturevalue("postgres_database")
     yield url
-    tables = ", ".join(f'"{t.name}"' for t in Base.metadata.sorted_tables)
+    # slack-sdk's installation tables live outside our models' metadata
+    names = [t.name for t in Base.metadata.sorted_tables] + list(SLACK_TABLES)
+    tables = ", ".join(f'"{name}"' for name in names)
 
     async def truncate() -> None:
         engine = create_async_engine(url)
@@ -119,6 +121,14 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str
         await engine.dispose()
 
     asyncio.run(truncate())
+
+
+SLACK_TABLES = ("slack_installations", "slack_bots", "slack_oauth_states")
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    yield from database_url_for(request.param, request, tmp_path)
 
 
 @pytest.fixture

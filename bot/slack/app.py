@@ -88,7 +88,6 @@ class SlackChannel:
         self.app = AsyncApp(
             signing_secret=config.signing_secret,
             client=web_client(config.api_url, None if self.oauth else config.bot_token),
-            token=None if self.oauth else config.bot_token,
             oauth_flow=self._oauth_flow() if self.oauth else None,
             process_before_response=False,
             raise_error_for_unhandled_request=False,
