@@ -114,6 +114,15 @@ class Commands:
             await self._subcommands[name](call)
         except UserError as error:
             await call.say("⚠️ " + error.localized(loc))
+        except SlackApiError as error:  # Slack refused a call midway: say so, keep going
+            log.warning("/maturity %s: Slack said %s", name, error.response.get("error"))
+            await call.say(
+                "⚠️ "
+                + loc._(
+                    "Slack refused a step of this ({reason}). Please try again.",
+                    reason=error.response.get("error", "?"),
+                )
+            )
 
     # ------------------------------------------------------------------ helpers
 
