@@ -9,15 +9,14 @@ import datetime as dt
 import re
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import Any
 
 from slack_bolt.context.respond.async_respond import AsyncRespond
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.assessments import MAX_DEADLINE_DAYS, UserError, parse_deadline
+from bot.assessments import MAX_DEADLINE_DAYS, Invitation, UserError, parse_deadline
 from bot.rosters import Invited
-from bot.slack.blocks import actions, button, escape, report_blocks, section
+from bot.slack.blocks import Block, actions, button, escape, report_blocks, section
 from bot.slack.common import PLATFORM, Body, Shared, SlackUser, log, personal_team_id, team_key
 from bot.slack.dm import DirectMessages
 from bot.slack.home import Home
@@ -75,9 +74,23 @@ class Call:
         name = self.body.get("channel_name") or self.channel
         return name if name == "directmessage" else f"#{name}"
 
-    async def say(self, text: str, **extra: Any) -> None:
-        """To the caller alone."""
-        await self.respond(text=text, blocks=[section(escape(text))], **extra)
+    async def say(self, text: str) -> None:
+        """Plain text to the caller alone."""
+        await self.tell(text, [section(escape(text))])
+
+    async def tell(self, text: str, blocks: list[Block]) -> None:
+        """A message only the caller sees, where they typed the command. Through the Web API
+        first; through the command's response URL when the app can't post there (a channel
+        it isn't in)."""
+        try:
+            await self.client.chat_postEphemeral(
+                channel=self.channel, user=self.user.id, text=text, blocks=blocks
+            )
+        except SlackApiError as error:
+            log.info(
+                "ephemeral note not posted (%s): via the response URL", error.response.get("error")
+            )
+            await self.respond(text=text, blocks=blocks)
 
 
 class Commands:
@@ -264,7 +277,7 @@ class Commands:
         self,
         client: AsyncWebClient,
         team: Team,
-        invitation: Any,
+        invitation: Invitation,
         members: list[str],
         already: set[str],
     ) -> tuple[list[str], list[str]]:
@@ -348,7 +361,7 @@ class Commands:
             return
         built = await self.assessments.report(team, call.loc.locale)
         message = report_blocks(built.view)
-        await call.respond(text=message.text, blocks=message.blocks)
+        await call.tell(message.text, message.blocks)
 
     async def plan(self, call: Call) -> None:
         """The checklist, posted for the whole channel to tick."""
@@ -443,7 +456,7 @@ class Commands:
         )
         yes = button(loc._("Yes, delete my answers"), FORGET_YES, "yes", style="danger")
         no = button(loc._("Cancel"), FORGET_NO, "no")
-        await call.respond(text=text, blocks=[section(escape(text)), actions([yes, no])])
+        await call.tell(text, [section(escape(text)), actions([yes, no])])
 
     async def confirm_forget(
         self, body: Body, client: AsyncWebClient, respond: AsyncRespond
@@ -482,13 +495,12 @@ class Commands:
         if verb not in ("add", "remove", "ekle", "çıkar", "sil") or not mentioned:
             names = sorted(await self.shared.rosters.team_admins(team.id)) if team else []
             listed = ", ".join(f"<@{name}>" for name in names) or "–"
-            await call.respond(
-                text=call.loc._(
-                    "This team's admins: {names}. Workspace admins count too. Change with "
-                    "/maturity admin add @person or /maturity admin remove @person.",
-                    names=listed,
-                )
+            text = call.loc._(
+                "This team's admins: {names}. Workspace admins count too. Change with "
+                "/maturity admin add @person or /maturity admin remove @person.",
+                names=listed,
             )
+            await call.tell(text, [section(text)])  # mrkdwn: the mentions show as names
             return
         if await self._needs_channel(call) or await self._refuse_unless_admin(call, team):
             return
@@ -507,7 +519,7 @@ class Commands:
             if adding
             else call.loc._("{people} no longer run this team's assessments.", people=people)
         )
-        await call.respond(text=text)
+        await call.tell(text, [section(text)])
 
     async def help(self, call: Call, unknown: str | None = None) -> None:
         loc = call.loc
@@ -531,4 +543,4 @@ class Commands:
             loc._("*/maturity forget-me* — delete your answers"),
         ]
         text = "\n".join(lines)
-        await call.respond(text=text, blocks=[section(text)])
+        await call.tell(text, [section(text)])
