@@ -51,6 +51,9 @@ REDIRECT_PATH = "/slack/oauth_redirect"
 EVENTS_PATH = "/slack/events"
 RATE_LIMIT_RETRIES = 5
 OAUTH_STATE_SECONDS = 600
+# A person's DM messages that carry no answer. (Not message_changed: Slack sends one for each
+# of the app's own chat.update calls too.)
+UNREADABLE = ("file_share",)
 
 Next = Callable[[], Awaitable[BoltResponse]]
 
@@ -193,6 +196,13 @@ class SlackChannel:
     async def _message(self, body: Body, event: Body, client: AsyncWebClient) -> None:
         if _is_dm_message(event):
             await self.dm.typed(event, client, str(body.get("event_id", event.get("ts", ""))))
+        elif (
+            event.get("channel_type") == "im"
+            and event.get("subtype") in UNREADABLE
+            and event.get("user")
+            and not event.get("bot_id")
+        ):
+            await self.dm.unreadable(event, client)
 
     async def _home_opened(self, event: Body, client: AsyncWebClient) -> None:
         if event.get("tab", "home") == "home":

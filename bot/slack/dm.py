@@ -117,6 +117,8 @@ class DirectMessages:
         user_id, channel, ts = _where_pressed(body)
         token = (body.get("actions") or [{}])[0].get("value", "")
         async with self.shared.per_person.turn(user_id):
+            if not await self.assessments.first_time(PLATFORM, interaction_key(body)):
+                return  # the same press again: its question is already on its way
             user = await self.shared.directory.user(client, user_id)
             try:
                 opened = await self.assessments.join(
@@ -179,6 +181,15 @@ class DirectMessages:
             replies = await self._retire_live(client, user_id, turn)
             await self._send(client, channel, user_id, replies, opened.response_id)
             await self._after(client, channel, opened, turn)
+
+    async def unreadable(self, event: Body, client: AsyncWebClient) -> None:
+        """A file, an edit or the like in the DM: not something to answer with."""
+        loc = await self.shared.loc_for(client, str(event.get("user")))
+        text = loc._(
+            "I can only read typed answers and button presses; your answers stay as they were. "
+            "Type your answer as a new message."
+        )
+        await client.chat_postMessage(channel=str(event["channel"]), text=text)
 
     async def pressed(self, body: Body, client: AsyncWebClient) -> None:
         """A questionnaire button."""

@@ -162,3 +162,20 @@ async def test_a_dm_with_nothing_waiting_starts_a_personal_assessment(
     await fake.send_dm(BOB, "hello")
     await fake.wait_for(lambda: any(m.text.startswith("1/") for m in fake.dm(BOB)))
     assert "here is one for you alone" in fake.dm(BOB)[0].text
+
+
+async def test_a_file_in_the_dm_gets_a_hint_and_changes_nothing(
+    fake: FakeSlack, app: SlackChannel
+) -> None:
+    team_channel(fake)
+    await fake.command(ADMIN, CHANNEL, "start")
+    await fake.wait_for(lambda: any(fake.buttons(m) for m in fake.dm(BOB)))
+    await start(fake, BOB)
+    shown = len(fake.dm(BOB))
+    event = fake.message_event(BOB, "")
+    event.update(subtype="file_share", files=[{"id": "F1", "name": "notes.pdf"}])
+    status, _body = await fake.event(event)
+    assert status == 200
+    await fake.wait_for(lambda: len(fake.dm(BOB)) > shown)
+    assert "I can only read typed answers" in fake.dm(BOB)[-1].text
+    assert fake.dm(BOB)[-2].text.startswith("1/")  # still at the first question
