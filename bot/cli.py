@@ -657,7 +657,15 @@ def slack(ctx: click.Context, socket_mode: bool, listen: str, port: int, lang: s
         _run(serve())
     except SlackApiError as exc:
         reason = str(exc.response.get("error", "unknown"))
-        if reason in ("invalid_auth", "not_authed", "account_inactive", "token_revoked"):
+        refused_token = reason in (
+            "invalid_auth",
+            "not_authed",
+            "account_inactive",
+            "token_revoked",
+        )
+        if refused_token and str(exc.response.api_url).endswith("/apps.connections.open"):
+            message = loc._("Slack did not accept SLACK_APP_TOKEN ({reason}).", reason=reason)
+        elif refused_token:
             message = loc._("Slack did not accept SLACK_BOT_TOKEN ({reason}).", reason=reason)
         else:
             message = loc._("Slack refused: {reason}", reason=reason)

@@ -136,6 +136,8 @@ class SlackChannel:
         app.event("message")(self._message)
         app.event("app_home_opened")(self._home_opened)
         app.error(self._error)
+        if self.oauth:  # an uninstalled workspace's installation and tokens are deleted
+            app.enable_token_revocation_listeners()
 
     # ------------------------------------------------------------------ middleware
 

@@ -79,10 +79,21 @@ async def run_http(channel: SlackChannel, stop: asyncio.Event, *, host: str, por
 
 
 async def run_socket_mode(channel: SlackChannel, stop: asyncio.Event, *, app_token: str) -> None:
+    # Ask for the first connection URL ourselves: a refused app token then raises here (one
+    # error line) instead of slack-sdk retrying it every ten seconds, forever.
+    opened = await channel.app.client.apps_connections_open(app_token=app_token)
     handler = AsyncSocketModeHandler(channel.app, app_token)
-    await handler.connect_async()  # type: ignore[no-untyped-call]
-    log.info("Slack app connected through Socket Mode")
+    handler.client.wss_uri = str(opened["url"])
+    connecting = asyncio.ensure_future(handler.connect_async())  # type: ignore[no-untyped-call]
+    stopping = asyncio.ensure_future(stop.wait())
     try:
-        await stop.wait()
+        # SIGTERM while connecting stops it too.
+        await asyncio.wait({connecting, stopping}, return_when=asyncio.FIRST_COMPLETED)
+        if not stopping.done():
+            connecting.result()
+            log.info("Slack app connected through Socket Mode")
+            await stopping
     finally:
+        for task in (connecting, stopping):
+            task.cancel()
         await handler.close_async()  # type: ignore[no-untyped-call]

@@ -26,5 +26,10 @@ def test_manifest_scopes_command_and_urls_match_the_app() -> None:
     ):
         assert url.endswith(EVENTS_PATH)
     assert manifest["oauth_config"]["redirect_urls"][0].endswith(REDIRECT_PATH)
-    assert set(settings["event_subscriptions"]["bot_events"]) == {"app_home_opened", "message.im"}
+    assert set(settings["event_subscriptions"]["bot_events"]) == {
+        "app_home_opened",
+        "message.im",
+        "app_uninstalled",  # installations are deleted when a workspace removes the app
+        "tokens_revoked",
+    }
     assert manifest["features"]["app_home"]["home_tab_enabled"] is True
