@@ -58,12 +58,14 @@ Step = Callable[[int], Awaitable[Turn]]
 OnSubmitted = Callable[[AsyncWebClient, int], Awaitable[None]]
 
 
-def interaction_key(body: Body) -> str:
+def interaction_key(body: Body) -> str | None:
     """What makes one press unique: Slack sends the same payload again only for the same
-    press (a retry), never for a new one."""
+    press (a retry), never for a new one. None when the payload carries neither the action's
+    time stamp nor a trigger id: then every press counts."""
     action = (body.get("actions") or [{}])[0]
     user = (body.get("user") or {}).get("id", "")
-    return f"a:{user}:{action.get('action_ts') or body.get('trigger_id', '')}"[:64]
+    unique = action.get("action_ts") or body.get("trigger_id")
+    return f"a:{user}:{unique}"[:64] if unique else None
 
 
 def invitation_message(
@@ -117,7 +119,8 @@ class DirectMessages:
         user_id, channel, ts = _where_pressed(body)
         token = (body.get("actions") or [{}])[0].get("value", "")
         async with self.shared.per_person.turn(user_id):
-            if not await self.assessments.first_time(PLATFORM, interaction_key(body)):
+            key = interaction_key(body)
+            if key is not None and not await self.assessments.first_time(PLATFORM, key):
                 return  # the same press again: its question is already on its way
             user = await self.shared.directory.user(client, user_id)
             try:
@@ -210,7 +213,8 @@ class DirectMessages:
                     ),
                 )
                 return
-            key = (PLATFORM, interaction_key(body))
+            unique = interaction_key(body)
+            key = (PLATFORM, unique) if unique else None
 
             async def press(response_id: int) -> Turn:
                 return await self.assessments.handle_button(response_id, payload, update=key)

@@ -771,3 +771,33 @@ async def test_no_log_record_carries_the_token_or_the_signing_secret(
         if any(secret in text for secret in secrets for text in texts):
             leaks.append(f"{record.name}: {formatter.format(record)[:300]}")
     assert not leaks, f"{len(leaks)} log records carry a secret, e.g. {leaks[:3]}"
+
+
+async def test_presses_without_time_stamps_or_trigger_ids_still_each_count(
+    fake: FakeSlack, app: SlackChannel, assessments: Assessments
+) -> None:
+    """Some senders leave out ``action_ts`` and ``trigger_id``: then nothing tells one press
+    from its retry, and every press must count rather than all but the first being dropped."""
+    team_channel(fake)
+    await invited_and_started(fake, BOB)
+    for number in (1, 2):
+        question = live_question(fake, BOB)
+        assert question is not None
+        with capturing_interactions(fake) as captured:
+            real = fake.interactive
+
+            async def bare(payload: JSON, send: Any = real) -> tuple[int, Any]:
+                payload.pop("trigger_id", None)
+                for action in payload.get("actions", []):
+                    action.pop("action_ts", None)
+                return await send(payload)
+
+            fake.interactive = bare  # type: ignore[method-assign]
+            try:
+                status, _body = await press_option(fake, BOB, question)
+            finally:
+                fake.interactive = real  # type: ignore[method-assign]
+        assert status == 200 and captured
+        await wait_asked(fake, BOB, number + 1)
+    found = await stored(assessments, BOB)
+    assert found is not None and len(found.answers) == 2
