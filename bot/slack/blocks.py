@@ -3,6 +3,7 @@ shows in notifications and where blocks cannot be drawn."""
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -31,6 +32,7 @@ TEXT_CHARS = 3900  # the notification text stays well inside chat.postMessage's 
 MAX_BLOCKS = 50  # per message
 ANSWER_ACTION = "answer"  # prefix of every questionnaire button's action id
 PLAN_ACTION = "plan"  # prefix of every checklist tick's action id
+COLUMN_GAP = re.compile(r" {2,}")
 _TONE_MARKS = {Tone.ERROR: "⚠️ ", Tone.SUCCESS: "✅ ", Tone.INFO: ""}
 
 
@@ -194,10 +196,9 @@ def report_details(view: ReportView, *, with_plan: bool = False) -> list[SlackMe
         if part.kind == SectionKind.PLAN and not with_plan:
             continue
         blocks.append(section(f"*{escape(part.heading)}*"))
-        blocks += [
-            section(chunk)
-            for chunk in _chunks([f"• {escape(line)}" for line in part.lines], SECTION_CHARS)
-        ]
+        # Columns padded for fixed-width text read as one run of words in Slack's font.
+        lines = [f"• {escape(COLUMN_GAP.sub(' · ', line.strip()))}" for line in part.lines]
+        blocks += [section(chunk) for chunk in _chunks(lines, SECTION_CHARS)]
     return [
         SlackMessage(_cut(view.title, TEXT_CHARS), blocks[start : start + MAX_BLOCKS])
         for start in range(0, len(blocks), MAX_BLOCKS)

@@ -55,7 +55,7 @@ class Live:
 
 
 Step = Callable[[int], Awaitable[Turn]]
-OnSubmitted = Callable[[AsyncWebClient, int], Awaitable[None]]
+OnSubmitted = Callable[[AsyncWebClient, int], Awaitable[bool]]  # True: it closed the snapshot
 
 
 def interaction_key(body: Body) -> str | None:
@@ -279,6 +279,13 @@ class DirectMessages:
         if team.external_id.startswith("personal:"):
             built = await self.assessments.report(team, loc.locale)
             message = report_blocks(built.view)
+        elif await self.on_submitted(client, team.id):
+            text = loc._(
+                "You were the last to answer: the assessment is closed and {team} has its "
+                "results in its channel. No one there sees your own answers.",
+                team=team.name,
+            )
+            message = SlackMessage(text, [section(escape(text))])
         else:
             text = loc._(
                 "{team} will see the team's results in its channel when the assessment closes; "
@@ -287,7 +294,6 @@ class DirectMessages:
             )
             message = SlackMessage(text, [section(escape(text))])
         await client.chat_postMessage(channel=channel, text=message.text, blocks=message.blocks)
-        await self.on_submitted(client, team.id)
 
     # ------------------------------------------------------------------ helpers
 

@@ -36,16 +36,18 @@ class Results:
         await self.post(client, team)
         return number
 
-    async def when_everyone_submitted(self, client: AsyncWebClient, team_id: int) -> None:
-        """Everyone the snapshot went to has submitted: nothing more to wait for."""
+    async def when_everyone_submitted(self, client: AsyncWebClient, team_id: int) -> bool:
+        """Everyone the snapshot went to has submitted: nothing more to wait for. True when
+        this closed the snapshot and posted its results."""
         if not await self.shared.rosters.everyone_submitted(team_id):
-            return
+            return False
         team = await self.assessments.team(team_id)
         try:
             await self.assessments.close(team, "(everyone submitted)")
         except UserError:  # someone else's last answer closed it a moment ago
-            return
+            return False
         await self.post(client, team)
+        return True
 
     async def post(self, client: AsyncWebClient, team: Team) -> None:
         """Level and scores as the parent message; chart, details and checklist in its
