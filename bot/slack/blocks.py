@@ -117,7 +117,10 @@ def render(reply: Reply, response_id: int | None = None) -> SlackMessage:
         scale = [b for b in reply.options if b.number != "0"]
         rest = [b for b in reply.options if b.number == "0"]
         keep = [reply.keep] if reply.keep else []
-        blocks += _button_rows([keep, scale, rest, list(reply.controls)], response_id)
+        # Skip leads the controls: on a question without options (a number, a free text) it
+        # is the first button, the one that moves on, rather than Back.
+        controls = sorted(reply.controls, key=lambda b: not b.payload.endswith(":skip"))
+        blocks += _button_rows([keep, scale, rest, controls], response_id)
         blocks.append(context(escape(reply.hint)))
         return SlackMessage(_cut(f"{reply.progress}\n{reply.text}", TEXT_CHARS), blocks)
     if isinstance(reply, NoteRequest):

@@ -72,3 +72,34 @@ async def test_three_people_from_start_to_a_ticked_checklist(
             )
         )
         assert await ticked()
+
+
+async def test_pressing_the_first_button_every_time_reaches_the_end(
+    fake: FakeSlack, assessments: Assessments
+) -> None:
+    """The simplest way through: always the first button of the newest message. Questions
+    without options lead with Skip, so this never loops on Back."""
+    team_channel(fake)
+    async with serving(fake, assessments):
+        await fake.command(ADMIN, CHANNEL, "start")
+        await fake.wait_for(lambda: any(fake.buttons(m) for m in fake.dm(BOB)))
+        pressed: list[str] = []
+        for _ in range(100):
+            newest = next(m for m in reversed(fake.dm(BOB)) if fake.buttons(m))
+            first = fake.buttons(newest)[0]
+            await fake.press(BOB, lambda b, v=first["value"]: b["value"] == v, message=newest)
+            pressed.append(str(first["value"]))
+            if pressed[-1].endswith("r:submit"):
+                break
+            await fake.wait_for(
+                lambda pressed=newest.ts: (
+                    next((m.ts for m in reversed(fake.dm(BOB)) if fake.buttons(m)), pressed)
+                    != pressed
+                )
+            )
+        else:
+            raise AssertionError("never reached Submit")
+        # Start, then one press per question, then Submit: never Back
+        assert len(pressed) == len(assessments.sequence) + 2
+        assert not any(value.endswith(":back") for value in pressed)
+        await fake.wait_for(lambda: "will see the team's results" in fake.dm(BOB)[-1].text)
