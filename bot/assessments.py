@@ -126,6 +126,23 @@ class TeamPlan:
     latest_number: int | None
     snapshot_id: int | None = None  # where ticks and assignments go
 
+    def heading(self, loc: Localizer) -> str:
+        """ "Action plan (2 of 7 done)", naming the snapshot when it is not the latest; or,
+        with no items yet, why there are none."""
+        if not self.items or self.snapshot_id is None:
+            return loc._(
+                "There is no action plan yet: it appears once someone has submitted answers."
+            )
+        done, total = sum(item.done for item in self.items), len(self.items)
+        if self.snapshot_number != self.latest_number:
+            return loc._(
+                "Action plan of snapshot {number} ({done} of {total} done)",
+                number=self.snapshot_number,
+                done=done,
+                total=total,
+            )
+        return loc._("Action plan ({done} of {total} done)", done=done, total=total)
+
 
 class Assessments:
     def __init__(
@@ -794,3 +811,14 @@ def parse_deadline(args: list[str], now: dt.datetime) -> dt.datetime | None:
     if not now < deadline <= now + dt.timedelta(days=MAX_DEADLINE_DAYS):
         raise ValueError(word)
     return deadline
+
+
+def forgotten_text(loc: Localizer, deleted: int, kept: int) -> str:
+    """What `forget_everywhere` did, in a sentence or two."""
+    done = loc.ngettext("Done: {n} answer deleted.", "Done: {n} answers deleted.", deleted)
+    if not kept:
+        return done
+    rest = loc.ngettext(
+        "{n} stays only as an anonymous number.", "{n} stay only as anonymous numbers.", kept
+    )
+    return f"{done} {rest}"

@@ -444,6 +444,20 @@ def team(team: str, names: bool | None, by: str, lang: str | None) -> None:
     click.echo(_run(_with_assessments(work)))
 
 
+async def _until_stopped(serve: Callable[[Assessments, asyncio.Event], Awaitable[None]]) -> None:
+    """Run a channel until Ctrl-C or SIGTERM sets the event ``serve`` is given, then close the
+    database."""
+    assessments = await _assessments(create_if_empty=True)
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(signum, stop.set)
+    try:
+        await serve(assessments, stop)
+    finally:
+        await assessments.database.dispose()
+
+
 TOKEN_FORMAT = re.compile(r"\d+:[A-Za-z0-9_-]+")
 
 
@@ -545,31 +559,23 @@ def telegram(
     keep_out_of_logs(token, secret)
     logging.getLogger("telegram.ext").addFilter(_failed_bootstrap)
 
-    async def serve() -> None:
-        assessments = await _assessments(create_if_empty=True)
-        stop = asyncio.Event()
-        loop = asyncio.get_running_loop()
-        for signum in (signal.SIGINT, signal.SIGTERM):
-            loop.add_signal_handler(signum, stop.set)
-        try:
-            application = build_application(assessments, token, settings.api_url)
-            if webhook_url is None:
-                await run_polling(application, stop)
-            else:
-                await run_webhook(
-                    application,
-                    stop,
-                    url=webhook_url,
-                    secret=secret,
-                    listen=listen,
-                    port=port,
-                    url_path=url_path,
-                )
-        finally:
-            await assessments.database.dispose()
+    async def serve(assessments: Assessments, stop: asyncio.Event) -> None:
+        application = build_application(assessments, token, settings.api_url)
+        if webhook_url is None:
+            await run_polling(application, stop)
+        else:
+            await run_webhook(
+                application,
+                stop,
+                url=webhook_url,
+                secret=secret,
+                listen=listen,
+                port=port,
+                url_path=url_path,
+            )
 
     try:
-        _run(serve())
+        _run(_until_stopped(serve))
     except InvalidToken:
         raise CliError(
             loc, loc._("Telegram did not accept TELEGRAM_BOT_TOKEN: check it with @BotFather.")
@@ -627,34 +633,28 @@ def slack(ctx: click.Context, socket_mode: bool, listen: str, port: int, lang: s
     ):
         raise click.UsageError(loc._("--listen and --port are for HTTP mode, not --socket-mode."))
     config, app_token = _slack_config(loc, socket_mode=socket_mode)
-    oauth = config.bot_token is None
 
-    async def serve() -> None:
-        if not oauth:  # a wrong token fails here, in one line, not at the first request
+    async def serve(assessments: Assessments, stop: asyncio.Event) -> None:
+        channel = SlackChannel(assessments, config)
+        if socket_mode:
+            await run_socket_mode(channel, stop, app_token=app_token)
+            return
+        click.echo(
+            loc._(
+                "Slack app listening on http://{address}:{port}/slack/events",
+                address=listen,
+                port=port,
+            )
+        )
+        await run_http(channel, stop, host=listen, port=port)
+
+    async def checked_then_served() -> None:
+        if config.bot_token:  # a wrong token fails here, in one line, not at the first request
             await web_client(config.api_url, config.bot_token).auth_test()
-        assessments = await _assessments(create_if_empty=True)
-        stop = asyncio.Event()
-        loop = asyncio.get_running_loop()
-        for signum in (signal.SIGINT, signal.SIGTERM):
-            loop.add_signal_handler(signum, stop.set)
-        try:
-            channel = SlackChannel(assessments, config)
-            if socket_mode:
-                await run_socket_mode(channel, stop, app_token=app_token)
-            else:
-                click.echo(
-                    loc._(
-                        "Slack app listening on http://{address}:{port}/slack/events",
-                        address=listen,
-                        port=port,
-                    )
-                )
-                await run_http(channel, stop, host=listen, port=port)
-        finally:
-            await assessments.database.dispose()
+        await _until_stopped(serve)
 
     try:
-        _run(serve())
+        _run(checked_then_served())
     except SlackApiError as exc:
         reason = str(exc.response.get("error", "unknown"))
         refused_token = reason in (

@@ -233,20 +233,9 @@ def parse_plan_action(action_id: str) -> tuple[int, int] | None:
 def checklist(plan: TeamPlan, loc: Localizer, questionnaire: Questionnaire) -> SlackMessage:
     """The action plan, one item per section with a checkbox beside it; who ticked an item and
     when shows under it. Ticking re-renders the message for everyone."""
+    heading = plan.heading(loc)
     if not plan.items or plan.snapshot_id is None:
-        text = loc._("There is no action plan yet: it appears once someone has submitted answers.")
-        return SlackMessage(text, [section(escape(text))])
-    done = sum(item.done for item in plan.items)
-    total = len(plan.items)
-    if plan.snapshot_number != plan.latest_number:
-        heading = loc._(
-            "Action plan of snapshot {number} ({done} of {total} done)",
-            number=plan.snapshot_number,
-            done=done,
-            total=total,
-        )
-    else:
-        heading = loc._("Action plan ({done} of {total} done)", done=done, total=total)
+        return SlackMessage(heading, [section(escape(heading))])
     blocks: list[Block] = [section(f"📋 *{escape(heading)}*")]
     done_label = loc._("Done")
     for item in plan.items:

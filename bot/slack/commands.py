@@ -14,7 +14,13 @@ from slack_bolt.context.respond.async_respond import AsyncRespond
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.assessments import MAX_DEADLINE_DAYS, Invitation, UserError, parse_deadline
+from bot.assessments import (
+    MAX_DEADLINE_DAYS,
+    Invitation,
+    UserError,
+    forgotten_text,
+    parse_deadline,
+)
 from bot.rosters import Invited
 from bot.slack.blocks import Block, actions, button, escape, report_blocks, section
 from bot.slack.common import PLATFORM, Body, Shared, SlackUser, log, personal_team_id, team_key
@@ -351,13 +357,20 @@ class Commands:
             call.loc._("Snapshot {number} is closed; its results are posted here.", number=number)
         )
 
-    async def report(self, call: Call) -> None:
+    async def _results_team(self, call: Call) -> Team | None:
+        """The channel's team, if it has results to show now (else said why not)."""
         team = await self._team(call)
         if team is None:
-            return
+            return None
         hidden = await self.results.interim_hidden(team, call.loc)
         if hidden:
             await call.say(hidden)
+            return None
+        return team
+
+    async def report(self, call: Call) -> None:
+        team = await self._results_team(call)
+        if team is None:
             return
         built = await self.assessments.report(team, call.loc.locale)
         message = report_blocks(built.view)
@@ -365,12 +378,8 @@ class Commands:
 
     async def plan(self, call: Call) -> None:
         """The checklist, posted for the whole channel to tick."""
-        team = await self._team(call)
+        team = await self._results_team(call)
         if team is None:
-            return
-        hidden = await self.results.interim_hidden(team, call.loc)
-        if hidden:
-            await call.say(hidden)
             return
         try:
             await self.results.post_checklist(call.client, team)
@@ -437,12 +446,8 @@ class Commands:
                 )
             )
             return
-        team = await self._team(call)
+        team = await self._results_team(call)
         if team is None:
-            return
-        hidden = await self.results.interim_hidden(team, call.loc)
-        if hidden:
-            await call.say(hidden)
             return
         await call.say(call.loc._("Preparing it; it will be in your direct messages in a moment."))
         await self.results.export(call.client, call.user.id, team, call.loc, kind)
@@ -470,20 +475,7 @@ class Commands:
             deleted, kept = await self.assessments.forget_everywhere(
                 PLATFORM, user_id, own_teams=[personal_team_id(user_id)]
             )
-            text = " ".join(
-                [
-                    loc.ngettext(
-                        "Done: {n} answer deleted.", "Done: {n} answers deleted.", deleted
-                    ),
-                    loc.ngettext(
-                        "{n} stays only as an anonymous number.",
-                        "{n} stay only as anonymous numbers.",
-                        kept,
-                    )
-                    if kept
-                    else "",
-                ]
-            ).strip()
+            text = forgotten_text(loc, deleted, kept)
         await respond(text=text, blocks=[section(escape(text))], replace_original=True)
 
     async def admin(self, call: Call) -> None:

@@ -24,7 +24,7 @@ from telegram import (
 )
 from telegram.error import TelegramError
 
-from bot.assessments import AlreadyHandled, Opened, Pending, UserError
+from bot.assessments import AlreadyHandled, Opened, Pending, UserError, forgotten_text
 from bot.telegram.common import (
     PLATFORM,
     Context,
@@ -216,20 +216,7 @@ class PrivateChat(Handlers):
             )
             self._opened.pop(user.id, None)
             self._question_messages.pop(message.chat.id, None)
-            text = " ".join(
-                [
-                    loc.ngettext(
-                        "Done: {n} answer deleted.", "Done: {n} answers deleted.", deleted
-                    ),
-                    loc.ngettext(
-                        "{n} stays only as an anonymous number.",
-                        "{n} stay only as anonymous numbers.",
-                        kept,
-                    )
-                    if kept
-                    else "",
-                ]
-            ).strip()
+            text = forgotten_text(loc, deleted, kept)
         if isinstance(message, Message):
             with contextlib.suppress(TelegramError):
                 await message.edit_text(text)

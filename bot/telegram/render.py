@@ -130,21 +130,9 @@ def plan_callback(snapshot_id: int, number: int, done: bool) -> str:
 
 def plan_text(plan: TeamPlan, loc: Localizer, questionnaire: Questionnaire) -> OutgoingMessage:
     """The action plan as a checklist whose number buttons tick items on and off."""
+    heading = plan.heading(loc)
     if not plan.items or plan.snapshot_id is None:
-        return OutgoingMessage(
-            loc._("There is no action plan yet: it appears once someone has submitted answers.")
-        )
-    done = sum(item.done for item in plan.items)
-    total = len(plan.items)
-    if plan.snapshot_number != plan.latest_number:
-        heading = loc._(
-            "Action plan of snapshot {number} ({done} of {total} done)",
-            number=plan.snapshot_number,
-            done=done,
-            total=total,
-        )
-    else:
-        heading = loc._("Action plan ({done} of {total} done)", done=done, total=total)
+        return OutgoingMessage(heading)
     lines = [f"📋 {heading}", ""]
     buttons = []
     for item in plan.items:
