@@ -9,6 +9,7 @@ record is also scrubbed of the registered secrets as it is created, before any h
 from __future__ import annotations
 
 import logging
+import re
 from typing import Any
 
 REDACTED = "[redacted]"
@@ -20,13 +21,16 @@ QUIET_LOGGERS = {
 }
 
 _secrets: set[str] = set()
+# Tokens we never saw at start: each workspace's bot token arrives in an OAuth exchange, and
+# slack-sdk logs that response's body at DEBUG.
+SLACK_TOKEN = re.compile(r"\bx(?:ox[abposer]|app)-[A-Za-z0-9-]+")
 
 
 def _scrub(text: str) -> str:
     for secret in _secrets:
         if secret in text:
             text = text.replace(secret, REDACTED)
-    return text
+    return SLACK_TOKEN.sub(REDACTED, text)
 
 
 def _scrubbing(make_record: Any) -> Any:

@@ -284,9 +284,10 @@ CLOSED = "a port nobody listens on"
             id="no-bot-token",
         ),
         pytest.param(
+            # Its form is for Slack to judge: a token of another kind fails auth.test.
             {"SLACK_BOT_TOKEN": "xoxp-a-user-token"},
             [],
-            "Error: Set SLACK_BOT_TOKEN to your app's bot token (it starts with xoxb-)",
+            "Error: Slack did not accept SLACK_BOT_TOKEN (invalid_auth).",
             id="not-a-bot-token",
         ),
         pytest.param(
