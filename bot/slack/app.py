@@ -4,6 +4,8 @@ database by slack-sdk's SQLAlchemy stores."""
 
 from __future__ import annotations
 
+import asyncio
+import datetime as dt
 import logging
 import re
 from collections.abc import Awaitable, Callable
@@ -30,7 +32,7 @@ from bot.assessments import Assessments
 from bot.slack.blocks import ANSWER_ACTION, PLAN_ACTION
 from bot.slack.commands import Commands
 from bot.slack.common import PLATFORM, Body, Shared, log
-from bot.slack.dm import START_ACTION, DirectMessages
+from bot.slack.dm import START_ACTION, DirectMessages, dedupe_key
 from bot.slack.home import ENTER_ACTION, SCHEDULE_ACTION, SCHEDULE_VIEW, Home
 from bot.slack.results import Results
 
@@ -51,6 +53,8 @@ REDIRECT_PATH = "/slack/oauth_redirect"
 EVENTS_PATH = "/slack/events"
 RATE_LIMIT_RETRIES = 5
 OAUTH_STATE_SECONDS = 600
+SEEN_KEPT = dt.timedelta(days=2)  # Slack retries an event for about an hour at most
+PRUNE_EVERY = 1000  # requests between clean-ups of the seen-updates table
 # A person's DM messages that carry no answer. (Not message_changed: Slack sends one for each
 # of the app's own chat.update calls too.)
 UNREADABLE = ("file_share",)
@@ -106,7 +110,13 @@ class SlackChannel:
             process_before_response=False,
             raise_error_for_unhandled_request=False,
         )
+        self._since_pruned = 0
+        self._background: set[asyncio.Task[int]] = set()
         self._register()
+
+    async def prepare(self) -> None:
+        """Before taking requests: forget deliveries too old to be retried."""
+        await self.assessments.forget_old_updates(PLATFORM, SEEN_KEPT)
 
     def _oauth_flow(self) -> AsyncOAuthFlow:
         engine = self.assessments.database.engine
@@ -138,6 +148,9 @@ class SlackChannel:
         app.error(self._error)
         if self.oauth:  # an uninstalled workspace's installation and tokens are deleted
             app.enable_token_revocation_listeners()
+        else:  # one workspace, its token from the environment: nothing stored to delete
+            app.event("app_uninstalled")(_nothing_to_do)
+            app.event("tokens_revoked")(_nothing_to_do)
 
     # ------------------------------------------------------------------ middleware
 
@@ -147,12 +160,18 @@ class SlackChannel:
         """An event Slack sends again (a retry after a slow or lost acknowledgement) is
         acknowledged and not handled twice. A DM answer is deduplicated in the same
         transaction that stores it instead, so a crash in between cannot lose it."""
+        self._since_pruned += 1
+        if self._since_pruned >= PRUNE_EVERY:
+            self._since_pruned = 0
+            task = asyncio.create_task(self.assessments.forget_old_updates(PLATFORM, SEEN_KEPT))
+            self._background.add(task)  # held until done: the loop keeps only weak references
+            task.add_done_callback(self._background.discard)
         body: Body = req.body
         event_id = body.get("event_id") if body.get("type") == "event_callback" else None
         if (
             event_id
             and not _is_dm_message(body.get("event") or {})
-            and not await self.assessments.first_time(PLATFORM, f"e:{event_id}"[:64])
+            and not await self.assessments.first_time(PLATFORM, dedupe_key("e", event_id))
         ):
             log.info("event %s seen before: skipped", event_id)
             return BoltResponse(status=200, body="")
@@ -213,6 +232,10 @@ class SlackChannel:
     async def _error(self, error: Exception, body: Body) -> None:
         # Tokens and secrets never reach the log: bot.logs scrubs every record.
         log.error("Slack %s failed", body.get("type") or body.get("command"), exc_info=error)
+
+
+async def _nothing_to_do() -> None:
+    """Acknowledged (Bolt acknowledges events itself), so Slack does not retry it."""
 
 
 def _is_dm_message(event: Body) -> bool:

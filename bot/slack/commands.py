@@ -122,26 +122,36 @@ class Commands:
 
     async def handle(self, body: Body, client: AsyncWebClient, respond: AsyncRespond) -> None:
         words = str(body.get("text") or "").split()
-        user = await self.shared.directory.user(client, str(body["user_id"]))
-        loc = await self.shared.loc_for(client, user.id)
-        call = Call(body, client, respond, user, loc, words[1:])
         name = SUBCOMMANDS.get(fold(words[0])) if words else "help"
-        if name is None:
-            await self.help(call, unknown=words[0])
-            return
+        loc = self.shared.localizer(None)
+        call: Call | None = None
+
+        async def fail(text: str) -> None:
+            if call is not None:
+                await call.say("⚠️ " + text)
+            else:  # before we knew who asked: through the response URL
+                await respond(text="⚠️ " + text)
+
         try:
-            await self._subcommands[name](call)
+            user = await self.shared.directory.user(client, str(body["user_id"]))
+            loc = await self.shared.loc_for(client, user.id)
+            call = Call(body, client, respond, user, loc, words[1:])
+            if name is None:
+                await self.help(call, unknown=words[0])
+            else:
+                await self._subcommands[name](call)
         except UserError as error:
-            await call.say("⚠️ " + error.localized(loc))
-        except SlackApiError as error:  # Slack refused a call midway: say so, keep going
+            await fail(error.localized(loc))
+        except SlackApiError as error:  # Slack refused a call midway: say so
             log.warning("/maturity %s: Slack said %s", name, error.response.get("error"))
-            await call.say(
-                "⚠️ "
-                + loc._(
-                    "Slack refused a step of this ({reason}). Please try again.",
-                    reason=error.response.get("error", "?"),
-                )
+            reason = error.response.get("error", "?")
+            await fail(
+                loc._("Slack refused a step of this ({reason}). Please try again.", reason=reason)
             )
+        except Exception:
+            # Whatever broke, the person who typed the command hears about it.
+            log.exception("/maturity %s failed", name)
+            await fail(loc._("Something went wrong on my side. Please try again."))
 
     # ------------------------------------------------------------------ helpers
 
@@ -190,6 +200,11 @@ class Commands:
         """`start [days | YYYY-MM-DD]`: open a snapshot for the channel and DM its members."""
         if await self._needs_channel(call):
             return
+        # One start per channel at a time: two at once would both invite everyone.
+        async with self.shared.per_person.turn(f"start:{call.team_external_id}"):
+            await self._start(call)
+
+    async def _start(self, call: Call) -> None:
         existing = await self.assessments.team_at(PLATFORM, call.team_external_id)
         if await self._refuse_unless_admin(call, existing):
             return
@@ -208,6 +223,8 @@ class Commands:
             members = await self._members(call.client, call.channel)
         except SlackApiError as error:
             log.info("members not listed: %s", error.response.get("error"))
+            members = []
+        if not members:
             await call.say(
                 call.loc._(
                     "I can't see this channel's members. Add me to the channel first "
@@ -224,33 +241,33 @@ class Commands:
             locale=call.user.locale,
         )
         team = await self.assessments.team(invitation.team_id)
-        already = {record.external_id for record in await self.shared.rosters.invitees(team.id)}
-        invited, failed = await self._invite_all(call.client, team, invitation, members, already)
         team_loc = self.shared.localizer(team.locale)
-        intro = (
-            team_loc._(
+        date = team_loc.date(invitation.deadline.date())
+        if invitation.created:
+            # Posted before anyone is invited: the results come here too, so a channel the
+            # app can't post in stops the start now, not at the close.
+            intro = team_loc._(
                 "{name} started the customer-service maturity assessment (snapshot {number}). "
                 "I've sent each of you a direct message with the questions; please answer by "
                 "{date}. Only the team's results are shown here.",
                 name=call.user.name,
                 number=invitation.number,
-                date=team_loc.date(invitation.deadline.date()),
+                date=date,
             )
-            if invitation.created
-            else team_loc._(
-                "Snapshot {number} is open until {date}: new members of this channel have "
-                "been sent the questions too.",
-                number=invitation.number,
-                date=team_loc.date(invitation.deadline.date()),
+            if not await self._announce(call, intro):
+                return
+        already = {record.external_id for record in await self.shared.rosters.invitees(team.id)}
+        invited, failed = await self._invite_all(call.client, team, invitation, members, already)
+        if not invitation.created and invited:
+            await self._announce(
+                call,
+                team_loc._(
+                    "Snapshot {number} is open until {date}: new members of this channel have "
+                    "been sent the questions too.",
+                    number=invitation.number,
+                    date=date,
+                ),
             )
-        )
-        if invitation.created or invited:
-            try:
-                await call.client.chat_postMessage(
-                    channel=call.channel, text=intro, blocks=[section(f"📝 {escape(intro)}")]
-                )
-            except SlackApiError as error:
-                log.info("channel announcement not posted: %s", error.response.get("error"))
         summary = [
             call.loc.ngettext(
                 "Invited {n} person by direct message.",
@@ -268,6 +285,23 @@ class Commands:
                 )
             ]
         await call.say(" ".join(summary))
+
+    async def _announce(self, call: Call, text: str) -> bool:
+        """Tell the channel; False (and the caller told why) when the app can't post there."""
+        try:
+            await call.client.chat_postMessage(
+                channel=call.channel, text=text, blocks=[section(f"📝 {escape(text)}")]
+            )
+        except SlackApiError as error:
+            log.info("channel announcement not posted: %s", error.response.get("error"))
+            await call.say(
+                call.loc._(
+                    "I can't post in this channel, so its results could not be posted here "
+                    "either. Add me to it (/invite @CSMM Bot), then run /maturity start again."
+                )
+            )
+            return False
+        return True
 
     async def _members(self, client: AsyncWebClient, channel: str) -> list[str]:
         members: list[str] = []

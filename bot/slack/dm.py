@@ -10,6 +10,8 @@ earlier snapshot's questionnaire gets an ephemeral note and changes nothing.
 from __future__ import annotations
 
 import contextlib
+import hashlib
+import re
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
@@ -58,6 +60,13 @@ Step = Callable[[int], Awaitable[Turn]]
 OnSubmitted = Callable[[AsyncWebClient, int], Awaitable[bool]]  # True: it closed the snapshot
 
 
+def dedupe_key(kind: str, *parts: object) -> str:
+    """A fixed-size key for ``seen_updates``: ids of any length never share a prefix by
+    being cut short."""
+    digest = hashlib.sha256("\x1f".join(str(part) for part in parts).encode()).hexdigest()
+    return f"{kind}:{digest[:48]}"
+
+
 def interaction_key(body: Body) -> str | None:
     """What makes one press unique: Slack sends the same payload again only for the same
     press (a retry), never for a new one. None when the payload carries neither the action's
@@ -65,7 +74,19 @@ def interaction_key(body: Body) -> str | None:
     action = (body.get("actions") or [{}])[0]
     user = (body.get("user") or {}).get("id", "")
     unique = action.get("action_ts") or body.get("trigger_id")
-    return f"a:{user}:{unique}"[:64] if unique else None
+    if not unique:
+        return None
+    return dedupe_key("a", user, action.get("action_id"), action.get("value"), unique)
+
+
+SLACK_LINK = re.compile(r"<(?:mailto:)?([^|>]+)\|([^>]+)>|<(?:mailto:)?([^>]+)>")
+
+
+def as_typed(text: str) -> str:
+    """A message's text as the person typed it: Slack sends &, < and > as entities, and
+    links and e-mail addresses wrapped in <…|…>."""
+    text = SLACK_LINK.sub(lambda m: m.group(2) or m.group(3) or "", text)
+    return text.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
 
 
 def invitation_message(
@@ -166,19 +187,22 @@ class DirectMessages:
 
     async def typed(self, event: Body, client: AsyncWebClient, event_id: str) -> None:
         """A message in the DM: an answer to the current question, or a command like “back”."""
-        user_id, channel, text = event["user"], event["channel"], event.get("text") or ""
+        user_id, channel = event["user"], event["channel"]
+        text = as_typed(event.get("text") or "")
+        key = dedupe_key("e", event_id)
         async with self.shared.per_person.turn(user_id):
             opened = await self.assessments.current(PLATFORM, user_id)
             if opened is None:
-                await self._greet(client, channel, user_id)
+                # Recorded first: a retry must not find the questionnaire this opens and
+                # take the same message as its first answer.
+                if await self.assessments.first_time(PLATFORM, key):
+                    await self._greet(client, channel, user_id)
                 return
 
             async def answer(response_id: int) -> Turn:
-                return await self.assessments.handle_text(
-                    response_id, text, update=(PLATFORM, f"e:{event_id}"[:64])
-                )
+                return await self.assessments.handle_text(response_id, text, update=(PLATFORM, key))
 
-            turn = await self._turn(client, user_id, opened, answer)
+            turn = await self._turn(client, channel, user_id, opened, answer)
             if turn is None:
                 return
             replies = await self._retire_live(client, user_id, turn)
@@ -219,7 +243,7 @@ class DirectMessages:
             async def press(response_id: int) -> Turn:
                 return await self.assessments.handle_button(response_id, payload, update=key)
 
-            turn = await self._turn(client, user_id, opened, press)
+            turn = await self._turn(client, channel, user_id, opened, press)
             if turn is None:
                 return
             first = turn.replies[0] if turn.replies else None
@@ -249,20 +273,16 @@ class DirectMessages:
             await self._after(client, channel, opened, turn)
 
     async def _turn(
-        self, client: AsyncWebClient, user_id: str, opened: Opened, step: Step
+        self, client: AsyncWebClient, channel: str, user_id: str, opened: Opened, step: Step
     ) -> Turn | None:
-        """Run ``step`` on the person's response. None: nothing to send."""
+        """Run ``step`` on the person's response. None: nothing (more) to send."""
         try:
             turn: Turn = await step(opened.response_id)
         except AlreadyHandled:  # a retried event or a repeated press: done already
             return None
         except UserError:  # their answers were deleted meanwhile: start afresh
-            user = await self.shared.directory.user(client, user_id)
-            fresh = await self.assessments.open(
-                user.participant(personal_team_id(user_id), user.name),
-                fallback_locale=user.locale,
-            )
-            return fresh.turn
+            await self._greet(client, channel, user_id)
+            return None
         if not turn.state.snapshot_open:
             hint = self._loc(opened)._("Write me anything to see what is waiting for you.")
             return Turn(turn.state, turn.saved, (*turn.replies, Notice(hint)))

@@ -43,7 +43,8 @@ class Home:
         ]
         waiting = [p for p in await self.assessments.pending(PLATFORM, user_id) if not p.submitted]
         if waiting:
-            blocks.append(section(f"*{escape(loc._('Waiting for your answers'))}*"))
+            heading = loc._("Waiting for your answers")
+            blocks.append(section(f"*{escape(heading)}*"))
         for place in waiting[:20]:
             due = (
                 loc._("answer by {date}", date=loc.date(place.deadline.date()))
@@ -70,7 +71,8 @@ class Home:
             if not team.external_id.startswith("personal:")
         ]
         if teams:
-            blocks.append(section(f"*{escape(loc._('Your teams'))}*"))
+            heading = loc._("Your teams")
+            blocks.append(section(f"*{escape(heading)}*"))
         for team in teams[:20]:
             history = await self.assessments.history(team)
             scored = [snapshot for snapshot in history if snapshot.scored and snapshot.closed_on]

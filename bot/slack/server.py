@@ -67,6 +67,7 @@ def web_app(channel: SlackChannel) -> web.Application:
 
 
 async def run_http(channel: SlackChannel, stop: asyncio.Event, *, host: str, port: int) -> None:
+    await channel.prepare()
     runner = web.AppRunner(web_app(channel), access_log=None)
     await runner.setup()
     try:
@@ -82,6 +83,7 @@ async def run_socket_mode(channel: SlackChannel, stop: asyncio.Event, *, app_tok
     # Ask for the first connection URL ourselves: a refused app token then raises here (one
     # error line) instead of slack-sdk retrying it every ten seconds, forever.
     opened = await channel.app.client.apps_connections_open(app_token=app_token)
+    await channel.prepare()
     handler = AsyncSocketModeHandler(channel.app, app_token)
     handler.client.wss_uri = str(opened["url"])
     connecting = asyncio.ensure_future(handler.connect_async())  # type: ignore[no-untyped-call]

@@ -743,11 +743,14 @@ async def test_no_log_record_carries_the_token_or_the_signing_secret(
         await wait_asked(fake, BOB, 3)
         with delivering(fake, secret="wrong-secret"):
             assert (await fake.send_dm(BOB, "4"))[0] == 401
-        # Carol is new to the app: users.info fails, and the command's listener raises.
+        # Carol is new to the app: users.info fails, and the command says so.
         fake.fail_next("users.info", status=200, error="fatal_error")
         await fake.command("UCAROL", CHANNEL, "status")
         await fake.wait_for(
-            lambda: any(r.levelno >= logging.ERROR for r in caplog.records), timeout=5
+            lambda: any(
+                r.name == "bot.slack" and "fatal_error" in r.getMessage() for r in caplog.records
+            ),
+            timeout=5,
         )
     # A canary: had any library logged them, the records would carry them like this.
     logging.getLogger("slack_sdk.web").debug("headers: Bearer %s", fake.bot_token)
@@ -759,8 +762,6 @@ async def test_no_log_record_carries_the_token_or_the_signing_secret(
     records = caplog.records
     assert any(r.name.startswith("slack_sdk") and r.levelno == logging.DEBUG for r in records)
     assert any(r.name.startswith("slack_bolt") for r in records)
-    failed = [r for r in records if r.name == "bot.slack" and r.getMessage().endswith(" failed")]
-    assert any(r.exc_info for r in failed), "the failed listener was logged with its traceback"
     canaries = [r for r in records if "Bearer" in r.getMessage() or r.getMessage() == "canary"]
     assert len(canaries) == 2 and "[redacted]" in canaries[0].getMessage()
     formatter = logging.Formatter("%(name)s %(levelname)s %(message)s")
