@@ -3,6 +3,7 @@ forget-me, admin and help — each through a signed slash command into the runni
 
 from __future__ import annotations
 
+import asyncio
 import io
 
 from pypdf import PdfReader
@@ -225,3 +226,35 @@ async def test_help_and_unknown_words(fake: FakeSlack, app: SlackChannel) -> Non
     await fake.command(AYSE, CHANNEL, "frobnicate")
     unknown = await said_to(fake, AYSE, 1)
     assert "“frobnicate” komutunu tanımıyorum" in unknown.text
+
+
+async def test_a_channel_the_app_cannot_post_in_invites_nobody(
+    fake: FakeSlack, app: SlackChannel
+) -> None:
+    """A public channel lists its members to the app even when it isn't in it, but its
+    results could not be posted there: nobody is invited until it is added."""
+    team_channel(fake)
+    fake.add_channel("COPEN", "open-floor", [ADMIN, BOB])  # the app is not a member
+    await fake.command(ADMIN, "COPEN", "start")
+    note = await said_to(fake, ADMIN, 1)
+    assert "Add me to it (/invite @CSMM Bot)" in note.text
+    assert fake.dm(BOB) == []
+    fake.add_channel("COPEN", "open-floor", [ADMIN, BOB, fake.bot_user_id])
+    await fake.command(ADMIN, "COPEN", "start")
+    again = await said_to(fake, ADMIN, 2)
+    assert "Invited 2 people by direct message." in again.text
+
+
+async def test_two_starts_at_once_invite_everyone_once(fake: FakeSlack, app: SlackChannel) -> None:
+    team_channel(fake)
+    fake.add_user("UOWNER", "Olga Owner", is_owner=True)
+    fake.add_channel(CHANNEL, "support", [ADMIN, AYSE, BOB, "UOWNER", fake.bot_user_id])
+    await asyncio.gather(
+        fake.command(ADMIN, CHANNEL, "start"), fake.command("UOWNER", CHANNEL, "start")
+    )
+    await said_to(fake, ADMIN, 1)
+    await said_to(fake, "UOWNER", 1)
+    for person in (ADMIN, AYSE, BOB, "UOWNER"):
+        assert len([m for m in fake.dm(person) if fake.buttons(m)]) == 1, person
+    announcements = [m for m in fake.messages(CHANNEL) if "started the customer" in m.text]
+    assert len(announcements) == 1

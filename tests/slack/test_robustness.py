@@ -802,3 +802,19 @@ async def test_presses_without_time_stamps_or_trigger_ids_still_each_count(
         await wait_asked(fake, BOB, number + 1)
     found = await stored(assessments, BOB)
     assert found is not None and len(found.answers) == 2
+
+
+async def test_a_retried_first_message_greets_once(fake: FakeSlack, app: SlackChannel) -> None:
+    """With nothing in progress a message opens a questionnaire; its retry must not then be
+    read as the first answer."""
+    team_channel(fake)
+    event = fake.message_event(BOB, "hello")
+    status, _body = await fake.event(event, event_id="EvHELLO")
+    assert status == 200
+    await fake.wait_for(lambda: any(m.text.startswith("1/") for m in fake.dm(BOB)))
+    posted = len(fake.dm(BOB))
+    status, _body = await fake.event(event, event_id="EvHELLO", retry_num=1)
+    assert status == 200
+    await settle()
+    assert len(fake.dm(BOB)) == posted
+    assert not any("⚠️" in m.text for m in fake.dm(BOB))
