@@ -75,10 +75,18 @@ class Call:
     def team_external_id(self) -> str:
         return team_key(self.workspace, self.channel)
 
-    @property
-    def team_name(self) -> str:
-        name = self.body.get("channel_name") or self.channel
-        return name if name == "directmessage" else f"#{name}"
+    async def team_name(self) -> str:
+        """The channel's name, for reports. Slash commands from private channels and group
+        DMs name them only "privategroup" or "mpdm-…": then the Web API says."""
+        name = str(self.body.get("channel_name") or "")
+        if not name or name == "privategroup" or name.startswith("mpdm-"):
+            try:
+                found = await self.client.conversations_info(channel=self.channel)
+                name = str(found["channel"].get("name") or self.channel)
+            except SlackApiError as error:
+                log.info("channel name not found: %s", error.response.get("error"))
+                name = name or self.channel
+        return f"#{name}"
 
     async def say(self, text: str) -> None:
         """Plain text to the caller alone."""
@@ -166,14 +174,8 @@ class Commands:
             )
         return team
 
-    async def is_admin(self, call: Call, team: Team | None) -> bool:
-        """Workspace admins and owners, and the people the team names as its admins."""
-        if call.user.is_workspace_admin:
-            return True
-        return team is not None and await self.shared.rosters.is_team_admin(team.id, call.user.id)
-
     async def _refuse_unless_admin(self, call: Call, team: Team | None) -> bool:
-        if await self.is_admin(call, team):
+        if await self.shared.is_admin(call.user, team):
             return False
         await call.say(
             call.loc._(
@@ -235,7 +237,7 @@ class Commands:
         invitation = await self.assessments.start_snapshot(
             PLATFORM,
             call.team_external_id,
-            call.team_name,
+            await call.team_name(),
             by=call.user.name,
             deadline=deadline,
             locale=call.user.locale,
@@ -386,7 +388,19 @@ class Commands:
         team = await self._team(call)
         if team is None or await self._refuse_unless_admin(call, team):
             return
-        number = await self.results.close_and_post(call.client, team, call.user.name)
+        try:
+            number = await self.results.close_and_post(call.client, team, call.user.name)
+        except SlackApiError as error:
+            log.warning("results not posted: %s", error.response.get("error"))
+            await call.say(
+                call.loc._(
+                    "The assessment is closed, but I couldn't post its results here ({reason}). "
+                    "Add me to the channel (/invite @CSMM Bot); then /maturity plan posts the "
+                    "checklist and /maturity report shows the results.",
+                    reason=error.response.get("error", "?"),
+                )
+            )
+            return
         await call.say(
             call.loc._("Snapshot {number} is closed; its results are posted here.", number=number)
         )
@@ -432,7 +446,7 @@ class Commands:
             return
         if team is None:  # scheduled before its first snapshot: the team starts here
             team = await self.assessments.ensure_team(
-                PLATFORM, call.team_external_id, call.team_name, call.user.locale
+                PLATFORM, call.team_external_id, await call.team_name(), call.user.locale
             )
         await self.home.open_schedule(
             call.client, str(call.body.get("trigger_id", "")), team, call.user
@@ -460,7 +474,7 @@ class Commands:
             if await self._refuse_unless_admin(call, team):
                 return
             await self.assessments.set_team_locale(
-                PLATFORM, call.team_external_id, call.team_name, chosen, by=call.user.name
+                PLATFORM, call.team_external_id, await call.team_name(), chosen, by=call.user.name
             )
             await call.say(loc._("This channel's posts will be in English from now on."))
             return
@@ -532,7 +546,7 @@ class Commands:
             return
         if team is None:
             team = await self.assessments.ensure_team(
-                PLATFORM, call.team_external_id, call.team_name, call.user.locale
+                PLATFORM, call.team_external_id, await call.team_name(), call.user.locale
             )
         adding = verb in ("add", "ekle")
         for person in mentioned:

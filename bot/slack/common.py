@@ -17,6 +17,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 from bot.assessments import Assessments, Participant
 from bot.rosters import Rosters
 from conversations.i18n import Localizer, normalize_locale
+from storage.models import Team
 
 PLATFORM = "slack"
 SLACKBOT = "USLACKBOT"
@@ -141,6 +142,12 @@ class Shared:
         user = await self.directory.user_or_none(client, user_id)
         return self.localizer(user.locale if user else None)
 
+    async def is_admin(self, user: SlackUser, team: Team | None) -> bool:
+        """Workspace admins and owners, and the people the team names as its admins."""
+        if user.is_workspace_admin:
+            return True
+        return team is not None and await self.rosters.is_team_admin(team.id, user.id)
+
     async def draw(self, render: Callable[..., bytes], *args: Any) -> bytes:
         async with self._drawing:
             return await asyncio.to_thread(render, *args)
@@ -155,3 +162,19 @@ def workspace_of(body: Body) -> str:
     if isinstance(user, dict) and user.get("team_id"):
         return str(user["team_id"])
     return str(body.get("team_id") or "")
+
+
+def where_pressed(body: Body) -> tuple[str, str, str]:
+    """(person, channel, message ts) of an interaction on a message."""
+    container = body.get("container") or {}
+    channel = container.get("channel_id") or (body.get("channel") or {}).get("id", "")
+    ts = container.get("message_ts") or (body.get("message") or {}).get("ts", "")
+    return body["user"]["id"], str(channel), str(ts)
+
+
+async def ephemeral(client: AsyncWebClient, channel: str, user_id: str, text: str) -> None:
+    """A note only ``user_id`` sees; best effort (the app may not be able to post there)."""
+    try:
+        await client.chat_postEphemeral(channel=channel, user=user_id, text=text)
+    except SlackApiError as error:
+        log.info("ephemeral note not sent: %s", error.response.get("error"))

@@ -35,8 +35,10 @@ from bot.slack.common import (
     Body,
     Shared,
     SlackUser,
+    ephemeral,
     log,
     personal_team_id,
+    where_pressed,
 )
 from conversations.engine import Turn
 from conversations.i18n import N_, Localizer
@@ -137,7 +139,7 @@ class DirectMessages:
     async def start_pressed(self, body: Body, client: AsyncWebClient) -> None:
         """The invitation's Start button: join that snapshot and show its first question (or,
         pressed again, where the person is)."""
-        user_id, channel, ts = _where_pressed(body)
+        user_id, channel, ts = where_pressed(body)
         token = (body.get("actions") or [{}])[0].get("value", "")
         async with self.shared.per_person.turn(user_id):
             key = interaction_key(body)
@@ -150,7 +152,7 @@ class DirectMessages:
                 )
             except UserError as error:
                 loc = await self.shared.loc_for(client, user_id)
-                await self._ephemeral(client, channel, user_id, "⚠️ " + error.localized(loc))
+                await ephemeral(client, channel, user_id, "⚠️ " + error.localized(loc))
                 return
             loc = self._loc(opened)
             with contextlib.suppress(SlackApiError):  # the invitation keeps its button
@@ -220,14 +222,14 @@ class DirectMessages:
 
     async def pressed(self, body: Body, client: AsyncWebClient) -> None:
         """A questionnaire button."""
-        user_id, channel, ts = _where_pressed(body)
+        user_id, channel, ts = where_pressed(body)
         value = (body.get("actions") or [{}])[0].get("value", "")
         pinned, payload = unpin(value)
         async with self.shared.per_person.turn(user_id):
             opened = await self.assessments.current(PLATFORM, user_id)
             if opened is None or (pinned is not None and pinned != opened.response_id):
                 loc = await self.shared.loc_for(client, user_id)
-                await self._ephemeral(
+                await ephemeral(
                     client,
                     channel,
                     user_id,
@@ -250,7 +252,7 @@ class DirectMessages:
             replies = turn.replies
             if isinstance(first, Notice) and first.tone is Tone.ERROR:
                 # A stale or unknown button: said to the person alone, then where they are.
-                await self._ephemeral(client, channel, user_id, first.text)
+                await ephemeral(client, channel, user_id, first.text)
                 replies = replies[1:]
                 if replies:
                     await self._strip_live(client, user_id)
@@ -396,22 +398,6 @@ class DirectMessages:
             return replies[1:]
         await self._edit(client, shown.channel, shown.ts, _without_buttons(shown.message))
         return replies
-
-    async def _ephemeral(
-        self, client: AsyncWebClient, channel: str, user_id: str, text: str
-    ) -> None:
-        try:
-            await client.chat_postEphemeral(channel=channel, user=user_id, text=text)
-        except SlackApiError as error:
-            log.info("ephemeral note not sent: %s", error.response.get("error"))
-
-
-def _where_pressed(body: Body) -> tuple[str, str, str]:
-    """(person, channel, message ts) of an interaction on a message."""
-    container = body.get("container") or {}
-    channel = container.get("channel_id") or (body.get("channel") or {}).get("id", "")
-    ts = container.get("message_ts") or (body.get("message") or {}).get("ts", "")
-    return body["user"]["id"], channel, ts
 
 
 def _without_buttons(message: SlackMessage) -> SlackMessage:

@@ -29,9 +29,6 @@ class Home:
         self.shared = shared
         self.assessments = shared.assessments
 
-    async def is_admin(self, user: SlackUser, team: Team) -> bool:
-        return user.is_workspace_admin or await self.shared.rosters.is_team_admin(team.id, user.id)
-
     async def publish(self, client: AsyncWebClient, user_id: str) -> None:
         user = await self.shared.directory.user(client, user_id)
         loc = await self.shared.loc_for(client, user_id)
@@ -82,7 +79,7 @@ class Home:
                 else loc._("no results yet")
             )
             block = section(f"*{escape(team.name)}*\n{escape(latest)}")
-            if await self.is_admin(user, team):
+            if await self.shared.is_admin(user, team):
                 block["accessory"] = button(loc._("Schedule…"), SCHEDULE_ACTION, str(team.id))
             blocks.append(block)
         if not waiting and not teams:
@@ -106,7 +103,7 @@ class Home:
         user = await self.shared.directory.user(client, body["user"]["id"])
         value = (body.get("actions") or [{}])[0].get("value", "")
         team = await self._team(value)
-        if team is None or not await self.is_admin(user, team):
+        if team is None or not await self.shared.is_admin(user, team):
             return
         await self.open_schedule(client, str(body.get("trigger_id", "")), team, user)
 
@@ -131,7 +128,7 @@ class Home:
         loc = await self.shared.loc_for(client, user.id)
         view = body.get("view") or {}
         team = await self._team(str(view.get("private_metadata", "")))
-        if team is None or not await self.is_admin(user, team):
+        if team is None or not await self.shared.is_admin(user, team):
             await ack(
                 response_action="errors",
                 errors={"deadline": loc._("Only this team's admins can change its schedule.")},

@@ -11,13 +11,21 @@ from bot.reports.exports import export_csv
 from bot.reports.pdf import report_pdf
 from bot.slack.blocks import (
     checklist,
-    escape,
     headline,
     parse_plan_action,
     report_details,
-    section,
 )
-from bot.slack.common import PLATFORM, Body, Shared, channel_of, log, team_key, workspace_of
+from bot.slack.common import (
+    PLATFORM,
+    Body,
+    Shared,
+    channel_of,
+    ephemeral,
+    log,
+    team_key,
+    where_pressed,
+    workspace_of,
+)
 from conversations.i18n import Localizer
 from storage.models import Team
 
@@ -31,7 +39,8 @@ class Results:
         return self.shared.localizer(team.locale)
 
     async def close_and_post(self, client: AsyncWebClient, team: Team, by: str) -> int:
-        """Close the team's open snapshot and post its results; its number."""
+        """Close the team's open snapshot and post its results; its number. The snapshot
+        stays closed if posting fails (SlackApiError): `/maturity plan` posts again."""
         number = await self.assessments.close(team, by)
         await self.post(client, team)
         return number
@@ -46,7 +55,10 @@ class Results:
             await self.assessments.close(team, "(everyone submitted)")
         except UserError:  # someone else's last answer closed it a moment ago
             return False
-        await self.post(client, team)
+        try:
+            await self.post(client, team)
+        except SlackApiError as error:  # closed all the same; `/maturity plan` posts again
+            log.warning("results not posted: %s", error.response.get("error"))
         return True
 
     async def post(self, client: AsyncWebClient, team: Team) -> None:
@@ -99,29 +111,31 @@ class Results:
         checklist for everyone."""
         action = (body.get("actions") or [{}])[0]
         target = parse_plan_action(str(action.get("action_id", "")))
-        container = body.get("container") or {}
-        channel = container.get("channel_id") or (body.get("channel") or {}).get("id", "")
-        user_id = body["user"]["id"]
+        user_id, channel, ts = where_pressed(body)
         team = await self.assessments.team_at(PLATFORM, team_key(workspace_of(body), channel))
         if target is None or team is None:
+            loc = await self.shared.loc_for(client, user_id)
+            await ephemeral(client, channel, user_id, loc._("This button no longer works."))
             return
         snapshot_id, number = target
         done = bool(action.get("selected_options"))
         user = await self.shared.directory.user(client, user_id)
-        try:
-            current = await self.assessments.tick(
-                team, number, done, user.name, snapshot_id=snapshot_id
-            )
-        except UserError as error:
-            loc = await self.shared.loc_for(client, user_id)
-            await _ephemeral(client, channel, user_id, "⚠️ " + error.localized(loc))
-            return
-        plan = checklist(current, self.team_loc(team), self.assessments.questionnaire)
-        ts = str(container.get("message_ts", ""))
-        try:
-            await client.chat_update(channel=channel, ts=ts, text=plan.text, blocks=plan.blocks)
-        except SlackApiError as error:  # the tick is stored; the next redraw shows it
-            log.info("checklist not redrawn: %s", error.response.get("error"))
+        # Ticks of one checklist one at a time: each redraw then shows every tick before it,
+        # never an older state over a newer one.
+        async with self.shared.per_person.turn(f"plan:{channel}:{ts}"):
+            try:
+                current = await self.assessments.tick(
+                    team, number, done, user.name, snapshot_id=snapshot_id
+                )
+            except UserError as error:
+                loc = await self.shared.loc_for(client, user_id)
+                await ephemeral(client, channel, user_id, "⚠️ " + error.localized(loc))
+                return
+            plan = checklist(current, self.team_loc(team), self.assessments.questionnaire)
+            try:
+                await client.chat_update(channel=channel, ts=ts, text=plan.text, blocks=plan.blocks)
+            except SlackApiError as error:  # the tick is stored; the next redraw shows it
+                log.info("checklist not redrawn: %s", error.response.get("error"))
 
     async def export(
         self, client: AsyncWebClient, user_id: str, team: Team, loc: Localizer, kind: str
@@ -172,12 +186,3 @@ class Results:
             needed=needed,
             count=count,
         )
-
-
-async def _ephemeral(client: AsyncWebClient, channel: str, user_id: str, text: str) -> None:
-    try:
-        await client.chat_postEphemeral(
-            channel=channel, user=user_id, text=text, blocks=[section(escape(text))]
-        )
-    except SlackApiError as error:
-        log.info("ephemeral note not sent: %s", error.response.get("error"))
