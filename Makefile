@@ -46,6 +46,7 @@ bench: compile-catalogs
 	$(BIN)/python -m bench.engine
 	$(BIN)/python -m bench.reports
 	$(BIN)/python -m bench.telegram --people 100
+	$(BIN)/python -m bench.slack --people 50
 
 clean:
 	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache
