@@ -175,7 +175,7 @@ class Commands:
         return team
 
     async def _refuse_unless_admin(self, call: Call, team: Team | None) -> bool:
-        if await self.shared.is_admin(call.user, team):
+        if await self.shared.is_admin(call.user, team, call.workspace):
             return False
         await call.say(
             call.loc._(

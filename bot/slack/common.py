@@ -36,6 +36,10 @@ def channel_of(external_id: str) -> str:
     return external_id.rpartition(":")[2]
 
 
+def workspace_of_team(external_id: str) -> str:
+    return external_id.partition(":")[0]
+
+
 def personal_team_id(user_id: str) -> str:
     return f"personal:{user_id}"
 
@@ -48,6 +52,7 @@ class SlackUser:
     timezone: str | None
     is_workspace_admin: bool
     is_human: bool  # not a bot, not Slackbot, not deactivated
+    workspace: str = ""  # their own workspace: in a shared channel, not always the channel's
 
     def participant(self, team_external_id: str, team_name: str) -> Participant:
         return Participant(PLATFORM, team_external_id, team_name, self.id, self.name)
@@ -72,6 +77,7 @@ class SlackUser:
                 user.get("is_admin") or user.get("is_owner") or user.get("is_primary_owner")
             ),
             is_human=not (user.get("is_bot") or user.get("deleted") or user["id"] == SLACKBOT),
+            workspace=str(user.get("team_id") or ""),
         )
 
 
@@ -142,9 +148,10 @@ class Shared:
         user = await self.directory.user_or_none(client, user_id)
         return self.localizer(user.locale if user else None)
 
-    async def is_admin(self, user: SlackUser, team: Team | None) -> bool:
-        """Workspace admins and owners, and the people the team names as its admins."""
-        if user.is_workspace_admin:
+    async def is_admin(self, user: SlackUser, team: Team | None, workspace: str) -> bool:
+        """The admins and owners of the channel's own ``workspace`` (not of a partner
+        organisation sharing the channel), and the people the team names as its admins."""
+        if user.is_workspace_admin and user.workspace in ("", workspace):
             return True
         return team is not None and await self.rosters.is_team_admin(team.id, user.id)
 

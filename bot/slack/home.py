@@ -13,7 +13,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 from bot.assessments import MAX_DEADLINE_DAYS, UserError
 from bot.rosters import Schedule
 from bot.slack.blocks import Block, button, context, escape, section
-from bot.slack.common import PLATFORM, Body, Shared, SlackUser, log
+from bot.slack.common import PLATFORM, Body, Shared, SlackUser, log, workspace_of_team
 from conversations.i18n import Localizer
 from conversations.report import history_line
 from storage.models import Team
@@ -79,7 +79,7 @@ class Home:
                 else loc._("no results yet")
             )
             block = section(f"*{escape(team.name)}*\n{escape(latest)}")
-            if await self.shared.is_admin(user, team):
+            if await self.shared.is_admin(user, team, workspace_of_team(team.external_id)):
                 block["accessory"] = button(loc._("Schedule…"), SCHEDULE_ACTION, str(team.id))
             blocks.append(block)
         if not waiting and not teams:
@@ -103,7 +103,9 @@ class Home:
         user = await self.shared.directory.user(client, body["user"]["id"])
         value = (body.get("actions") or [{}])[0].get("value", "")
         team = await self._team(value)
-        if team is None or not await self.shared.is_admin(user, team):
+        if team is None or not await self.shared.is_admin(
+            user, team, workspace_of_team(team.external_id)
+        ):
             return
         await self.open_schedule(client, str(body.get("trigger_id", "")), team, user)
 
@@ -128,7 +130,9 @@ class Home:
         loc = await self.shared.loc_for(client, user.id)
         view = body.get("view") or {}
         team = await self._team(str(view.get("private_metadata", "")))
-        if team is None or not await self.shared.is_admin(user, team):
+        if team is None or not await self.shared.is_admin(
+            user, team, workspace_of_team(team.external_id)
+        ):
             await ack(
                 response_action="errors",
                 errors={"deadline": loc._("Only this team's admins can change its schedule.")},
