@@ -13,7 +13,7 @@ import contextlib
 import hashlib
 import re
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
@@ -119,6 +119,29 @@ class DirectMessages:
         self.on_submitted = on_submitted
         # person → the question whose buttons are live
         self._live: dict[str, Live] = {}
+        # person → the response they answer: saves a database round trip on every press
+        self._opened: dict[str, Opened] = {}
+
+    def forget(self, user_id: str) -> None:
+        """The person's answers were deleted: nothing of theirs is remembered here either."""
+        self._opened.pop(user_id, None)
+        self._live.pop(user_id, None)
+
+    async def _where(self, user_id: str, pinned: int | None = None) -> Opened | None:
+        """The response the person is answering: remembered, unless a button names another
+        (another process may have moved them on), else the one they were last busy with."""
+        remembered = self._opened.get(user_id)
+        if remembered is not None and pinned in (None, remembered.response_id):
+            return remembered
+        found = await self.assessments.current(PLATFORM, user_id)
+        self._remember(user_id, found)
+        return found
+
+    def _remember(self, user_id: str, opened: Opened | None) -> None:
+        if opened is None:
+            self._opened.pop(user_id, None)
+        else:
+            self._opened[user_id] = opened
 
     # ------------------------------------------------------------------ invitations
 
@@ -160,8 +183,7 @@ class DirectMessages:
                 await client.chat_update(
                     channel=channel, ts=ts, text=note, blocks=[section(f"✅ {escape(note)}")]
                 )
-            await self._strip_live(client, user_id)
-            await self._send(client, channel, user_id, opened.turn.replies, opened.response_id)
+            await self._enter(client, channel, user_id, opened)
 
     async def enter_from_home(self, body: Body, client: AsyncWebClient) -> None:
         """The App Home's Start/Continue button: that team's questionnaire, in the DM."""
@@ -182,8 +204,7 @@ class DirectMessages:
                 loc = await self.shared.loc_for(client, user_id)
                 await client.chat_postMessage(channel=channel, text="⚠️ " + error.localized(loc))
                 return
-            await self._strip_live(client, user_id)
-            await self._send(client, channel, user_id, opened.turn.replies, opened.response_id)
+            await self._enter(client, channel, user_id, opened)
 
     # ------------------------------------------------------------------ answering
 
@@ -193,7 +214,7 @@ class DirectMessages:
         text = as_typed(event.get("text") or "")
         key = dedupe_key("e", event_id)
         async with self.shared.per_person.turn(user_id):
-            opened = await self.assessments.current(PLATFORM, user_id)
+            opened = await self._where(user_id)
             if opened is None:
                 # Recorded first: a retry must not find the questionnaire this opens and
                 # take the same message as its first answer.
@@ -226,7 +247,7 @@ class DirectMessages:
         value = (body.get("actions") or [{}])[0].get("value", "")
         pinned, payload = unpin(value)
         async with self.shared.per_person.turn(user_id):
-            opened = await self.assessments.current(PLATFORM, user_id)
+            opened = await self._where(user_id, pinned)
             if opened is None or (pinned is not None and pinned != opened.response_id):
                 loc = await self.shared.loc_for(client, user_id)
                 await ephemeral(
@@ -250,8 +271,18 @@ class DirectMessages:
                 return
             first = turn.replies[0] if turn.replies else None
             replies = turn.replies
+            pressed = body.get("message") or {}
+            without_buttons = _without_buttons(
+                SlackMessage(pressed.get("text") or "…", pressed.get("blocks") or [])
+            )
             if isinstance(first, Notice) and first.tone is Tone.ERROR:
                 # A stale or unknown button: said to the person alone, then where they are.
+                if not turn.state.snapshot_open:  # all of it in one note; the buttons go
+                    note = " ".join(r.text for r in replies if isinstance(r, Notice))
+                    await ephemeral(client, channel, user_id, note)
+                    await self._edit(client, channel, ts, without_buttons)
+                    self._live.pop(user_id, None)
+                    return
                 await ephemeral(client, channel, user_id, first.text)
                 replies = replies[1:]
                 if replies:
@@ -262,15 +293,7 @@ class DirectMessages:
                     await self._edit(client, channel, ts, render(first))
                     replies = replies[1:]
                 else:  # Back, Pause and the like: the pressed message keeps its text
-                    pressed = body.get("message") or {}
-                    await self._edit(
-                        client,
-                        channel,
-                        ts,
-                        _without_buttons(
-                            SlackMessage(pressed.get("text") or "…", pressed.get("blocks") or [])
-                        ),
-                    )
+                    await self._edit(client, channel, ts, without_buttons)
             await self._send(client, channel, user_id, replies, opened.response_id)
             await self._after(client, channel, opened, turn)
 
@@ -286,8 +309,11 @@ class DirectMessages:
             await self._greet(client, channel, user_id)
             return None
         if not turn.state.snapshot_open:
+            self._remember(user_id, None)  # closed since: what is waiting now, next time
             hint = self._loc(opened)._("Write me anything to see what is waiting for you.")
             return Turn(turn.state, turn.saved, (*turn.replies, Notice(hint)))
+        # Its state as it is now (a language switched mid-way, say)
+        self._remember(user_id, replace(opened, turn=turn))
         return turn
 
     async def _after(
@@ -344,7 +370,14 @@ class DirectMessages:
                 "channel."
             )
             await client.chat_postMessage(channel=channel, text=text)
-        await self._strip_live(client, user_id)
+        await self._enter(client, channel, user_id, opened)
+
+    async def _enter(
+        self, client: AsyncWebClient, channel: str, user_id: str, opened: Opened
+    ) -> None:
+        """Make ``opened`` the person's response and show where they are in it."""
+        self._remember(user_id, opened)
+        await self._strip_live(client, user_id)  # its buttons answer another response
         await self._send(client, channel, user_id, opened.turn.replies, opened.response_id)
 
     def _loc(self, opened: Opened) -> Localizer:

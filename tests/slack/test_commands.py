@@ -258,4 +258,3 @@ async def test_two_starts_at_once_invite_everyone_once(fake: FakeSlack, app: Sla
         assert len([m for m in fake.dm(person) if fake.buttons(m)]) == 1, person
     announcements = [m for m in fake.messages(CHANNEL) if "started the customer" in m.text]
     assert len(announcements) == 1
-

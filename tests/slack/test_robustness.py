@@ -38,6 +38,7 @@ STALE_MINUTES = 6  # Slack's signatures are good for 5 minutes either way
 ONLY_ADMINS_EN = "Only workspace admins and this team's admins can start"
 ONLY_ADMINS_TR = "yalnızca çalışma alanı yöneticileri"
 NOT_ANSWERING_TR = "Bu düğme şu anda yanıtlamadığınız bir değerlendirmeye ait"
+CLOSED_TR = "Bu değerlendirme kapandı"
 EARLIER_QUESTION = "That button belongs to an earlier question"
 HELP_LINE = "/maturity start"
 FORM = "application/x-www-form-urlencoded"
@@ -591,10 +592,13 @@ async def test_a_button_pressed_after_the_snapshot_closed_changes_nothing(
     assert status == 200
     notes = await fake.wait_for(lambda: noted(fake, AYSE))
     await settle()
-    assert len(notes) == 1 and NOT_ANSWERING_TR in notes[0], notes  # her Slack is Turkish
+    # Said to her alone, in Turkish (her Slack's language): the assessment has closed.
+    assert len(notes) == 1 and CLOSED_TR in notes[0], notes
     assert await stored(assessments, AYSE) == before
-    assert [(m.ts, m.text, len(m.edits)) for m in fake.dm(AYSE)] == messages
-    assert len(fake.calls_to("chat.update")) == updates
+    # Nothing new in her DM; the dead question only loses its buttons.
+    assert [(m.ts, m.text) for m in fake.dm(AYSE)] == [(ts, text) for ts, text, _ in messages]
+    assert not fake.buttons(next(m for m in fake.dm(AYSE) if m.ts == ayse_question.ts))
+    assert len(fake.calls_to("chat.update")) == updates + 1
 
 
 # ---------------------------------------------------------------------- 7. help
