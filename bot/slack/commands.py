@@ -282,8 +282,10 @@ class Commands:
         if not invitation.created and not invited:
             summary = [
                 call.loc._(
-                    "Snapshot {number} is already open and everyone here has been invited.",
+                    "Snapshot {number} is already open, until {date}, and everyone here has "
+                    "been invited.",
                     number=invitation.number,
+                    date=call.loc.date(invitation.deadline.date()),
                 )
             ]
         await call.say(" ".join(summary))

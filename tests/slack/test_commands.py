@@ -4,8 +4,10 @@ forget-me, admin and help — each through a signed slash command into the runni
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 import io
 
+from babel.dates import format_date
 from pypdf import PdfReader
 
 from bot.assessments import Assessments
@@ -202,8 +204,11 @@ async def test_start_again_invites_only_newcomers_and_bad_deadlines_are_explaine
     again = await said_to(fake, ADMIN, 2)
     assert "Invited 1 person by direct message." in again.text
     assert len([m for m in fake.dm(BOB) if fake.buttons(m)]) == 1  # not invited twice
-    await fake.command(ADMIN, CHANNEL, "start")
-    assert "everyone here has been invited" in (await said_to(fake, ADMIN, 3)).text
+    await fake.command(ADMIN, CHANNEL, "start 30")  # a new deadline, and it says so
+    again = (await said_to(fake, ADMIN, 3)).text
+    assert "everyone here has been invited" in again
+    due = (dt.datetime.now(dt.UTC) + dt.timedelta(days=30)).date()
+    assert f"until {format_date(due, 'long', locale='en')}" in again
     await fake.command(ADMIN, CHANNEL, "start yesterday")
     assert "number of days (1 to 90)" in (await said_to(fake, ADMIN, 4)).text
     await fake.command(ADMIN, fake.dm_id(ADMIN), "start")
