@@ -42,7 +42,6 @@ import argparse
 import asyncio
 import contextlib
 import json
-import logging
 import multiprocessing
 import os
 import platform
@@ -67,6 +66,7 @@ from slack_bolt.app.async_app import AsyncApp
 from slack_bolt.context.ack.async_ack import AsyncAck
 from slack_sdk.web.async_client import AsyncWebClient
 
+from bench.common import p99, quiet_logs
 from bot.assessments import Assessments
 from bot.i18n import localizers
 from bot.slack.app import EVENTS_PATH, SlackChannel, SlackConfig
@@ -179,25 +179,6 @@ class BenchSlack(FakeSlack):
         if len(self.calls) > 2 * KEPT_CALLS:
             del self.calls[:-KEPT_CALLS]
         return response
-
-
-class LogCounter(logging.Handler):
-    """Counts warnings and errors instead of printing hundreds of them."""
-
-    def __init__(self) -> None:
-        super().__init__(logging.WARNING)
-        self.counts: Counter[str] = Counter()
-
-    def emit(self, record: logging.LogRecord) -> None:
-        self.counts[f"{record.name}: {record.getMessage()[:120]}"] += 1
-
-
-def quiet_logs() -> LogCounter:
-    counter = LogCounter()
-    logging.getLogger().addHandler(counter)  # instead of logging's last-resort printing
-    for name in ("aiohttp", "asyncio", "slack_bolt", "slack_sdk"):
-        logging.getLogger(name).setLevel(logging.WARNING)
-    return counter
 
 
 # ---------------------------------------------------------------------- simulated people
@@ -459,7 +440,7 @@ def fake_side(connection: Connection, plan: Plan) -> None:
 
 
 async def _fake_side(connection: Connection, plan: Plan) -> None:
-    logs = quiet_logs()
+    logs = quiet_logs("aiohttp", "asyncio", "slack_bolt", "slack_sdk")
     fake = BenchSlack(plan.latency)
     await fake.start()
     try:
@@ -574,10 +555,6 @@ def thread_cpu(prefix: str) -> float:
         fields = stat.rsplit(")", 1)[1].split()  # from field 3, the state, on
         total += (int(fields[11]) + int(fields[12])) / ticks
     return total
-
-
-def p99(ordered: list[float]) -> float:
-    return ordered[min(len(ordered) - 1, int(len(ordered) * 0.99))]
 
 
 @dataclass
@@ -703,7 +680,7 @@ async def main() -> None:
     args = parser.parse_args()
     if args.people < 1:
         parser.error("--people must be at least 1")
-    logs = quiet_logs()
+    logs = quiet_logs("aiohttp", "asyncio", "slack_bolt", "slack_sdk")
     latency = args.api_latency / 1000
     ours = await run(
         "CSMM app", Plan(args.people, args.seed, latency), csmm_app, args.shared_session

@@ -43,7 +43,6 @@ import argparse
 import asyncio
 import contextlib
 import json
-import logging
 import multiprocessing
 import os
 import random
@@ -72,6 +71,7 @@ from telegram.ext import (
     filters,
 )
 
+from bench.common import LogCounter, p99, quiet_logs
 from bot.assessments import Assessments
 from bot.i18n import localizers
 from bot.telegram.app import build_application, run_polling
@@ -138,26 +138,6 @@ class BenchBotApi(FakeBotApi):
         if len(self._sent) > 2 * KEPT_CALLS:
             del self._sent[:-KEPT_CALLS]
         return response
-
-
-class LogCounter(logging.Handler):
-    """Counts warnings and errors (the bot's "update failed", PTB's and aiohttp's own) instead
-    of printing thousands of them."""
-
-    def __init__(self) -> None:
-        super().__init__(logging.WARNING)
-        self.counts: Counter[str] = Counter()
-
-    def emit(self, record: logging.LogRecord) -> None:
-        self.counts[f"{record.name}: {record.getMessage()[:120]}"] += 1
-
-
-def quiet_logs() -> LogCounter:
-    counter = LogCounter()
-    logging.getLogger().addHandler(counter)  # instead of logging's last-resort printing
-    for name in ("httpx", "httpcore", "telegram", "aiohttp", "asyncio"):
-        logging.getLogger(name).setLevel(logging.WARNING)
-    return counter
 
 
 # ---------------------------------------------------------------------- simulated people
@@ -299,7 +279,7 @@ def fake_side(connection: Connection, plan: Plan) -> None:
 
 
 async def _fake_side(connection: Connection, plan: Plan) -> None:
-    logs = quiet_logs()
+    logs = quiet_logs("httpx", "httpcore", "telegram", "aiohttp", "asyncio")
     api = BenchBotApi(TOKEN, plan.latency)
     await api.start()
     try:
@@ -399,10 +379,6 @@ async def echo_polling(application: AnyApplication, stop: asyncio.Event) -> None
 
 
 # ---------------------------------------------------------------------- runs
-
-
-def p99(ordered: list[float]) -> float:
-    return ordered[min(len(ordered) - 1, int(len(ordered) * 0.99))]
 
 
 def percentiles(values: list[float]) -> str:
@@ -613,7 +589,7 @@ async def main() -> None:
     )
     args = parser.parse_args()
     settings = Settings(args.seed, args.flood_limit, args.api_latency / 1000)
-    logs = quiet_logs()
+    logs = quiet_logs("httpx", "httpcore", "telegram", "aiohttp", "asyncio")
     for count in (int(n) for n in args.people.split(",")):
         ours, outcome, setup = await csmm_run(count, settings)
         trouble = problems("CSMM bot", outcome, logs)
