@@ -10,6 +10,7 @@ import logging
 import re
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from urllib.parse import urljoin
 
 from slack_bolt.app.async_app import AsyncApp
 from slack_bolt.context.ack.async_ack import AsyncAck
@@ -51,6 +52,7 @@ SCOPES = (
 INSTALL_PATH = "/slack/install"
 REDIRECT_PATH = "/slack/oauth_redirect"
 EVENTS_PATH = "/slack/events"
+AUTHORIZE_PATH = "/oauth/v2/authorize"  # on the Web API's host
 RATE_LIMIT_RETRIES = 5
 OAUTH_STATE_SECONDS = 600
 SEEN_KEPT = dt.timedelta(days=2)  # Slack retries an event for about an hour at most
@@ -129,6 +131,8 @@ class SlackChannel:
             state_store=AsyncSQLAlchemyOAuthStateStore(OAUTH_STATE_SECONDS, engine),
             install_path=INSTALL_PATH,
             redirect_uri_path=REDIRECT_PATH,
+            # People authorize on the same Slack the Web API is (GovSlack's, say).
+            authorization_url=urljoin(self.config.api_url, AUTHORIZE_PATH),
         )
         return AsyncOAuthFlow(client=web_client(self.config.api_url), settings=settings)
 

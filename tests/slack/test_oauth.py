@@ -12,14 +12,15 @@ import re
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 from typing import Any
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import parse_qs, urljoin, urlsplit
 
 import aiohttp
 import pytest
 from sqlalchemy import text
 
 from bot.assessments import Assessments
-from bot.slack.app import SCOPES, SlackChannel
+from bot.settings import SLACK_API
+from bot.slack.app import AUTHORIZE_PATH, SCOPES, SlackChannel
 from tests.conftest import database_url_for
 from tests.slack.fake_slack import FakeSlack
 from tests.slack.helpers import ADMIN, CHANNEL, serving, settle, team_channel
@@ -27,7 +28,7 @@ from tests.slack.helpers import ADMIN, CHANNEL, serving, settle, team_channel
 NEW_TEAM, NEW_TOKEN, NEW_BOT = "T0NEW", "xoxb-new", "UBOTNEW"
 INSTALLER, NEW_PERSON, NEW_CHANNEL = "UNEWADMIN", "UNEWCEM", "C0NEWDESK"
 CODE = "code-for-t0new"
-AUTHORIZE = "https://slack.com/oauth/v2/authorize"
+AUTHORIZE = "/oauth/v2/authorize"  # on the host of SLACK_API_URL: here, the fake's
 COOKIE = "slack-app-oauth-state"
 HREF = re.compile(r"""href=["']([^"']*oauth/v2/authorize[^"']*)["']""")
 # slack_sdk's oauth_v2_access still builds an aiohttp BasicAuth
@@ -86,7 +87,7 @@ async def install_page(session: aiohttp.ClientSession, fake: FakeSlack) -> tuple
             found = HREF.search(body)
             assert found, f"no authorize link in the install page: {body[:500]}"
             url = html.unescape(found.group(1))
-    assert url.startswith(AUTHORIZE + "?"), url
+    assert url.startswith(fake.origin + AUTHORIZE + "?"), url
     query = parse_qs(urlsplit(url).query)
     assert query["client_id"] == [fake.client_id]
     assert set(query["scope"][0].split(",")) == set(SCOPES)
@@ -257,3 +258,10 @@ async def test_a_workspace_without_an_installation_is_not_served(
     await settle()
     assert fake.calls[before:] == []
     assert {c.token for c in fake.calls} <= {NEW_TOKEN, None}
+
+
+def test_people_authorize_on_the_slack_the_web_api_is_on() -> None:
+    assert urljoin(SLACK_API, AUTHORIZE_PATH) == "https://slack.com/oauth/v2/authorize"
+    assert urljoin("https://slack-gov.com/api/", AUTHORIZE_PATH) == (
+        "https://slack-gov.com/oauth/v2/authorize"
+    )
