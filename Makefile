@@ -6,6 +6,7 @@ STAMP  := $(VENV)/.installed-$(shell cksum < pyproject.toml | cut -d' ' -f1)
 team   ?= demo
 user   ?= $(or $(USER),me)
 lang   ?=
+workers ?= 4
 BABEL_KEYWORDS := -k "NP_:1c,2"
 
 .PHONY: start test check lint catalogs compile-catalogs bench clean
@@ -26,7 +27,7 @@ start: compile-catalogs
 
 ## Install and run the whole test suite (PostgreSQL too when CSMM_TEST_POSTGRES_URL is set).
 test: compile-catalogs
-	$(BIN)/pytest
+	$(BIN)/pytest -n $(workers)
 
 ## Lint, types, catalogs and migrations.
 check: compile-catalogs
