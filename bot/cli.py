@@ -527,16 +527,7 @@ def telegram(
     ):
         raise click.UsageError(loc._("--listen, --port and --url-path go with --webhook-url."))
     settings = TelegramSettings()
-    token = settings.bot_token.get_secret_value().strip() if settings.bot_token else ""
-    if not token:
-        raise CliError(loc, loc._("Set TELEGRAM_BOT_TOKEN to the token @BotFather gave you."))
-    if not TOKEN_FORMAT.fullmatch(token):
-        raise CliError(
-            loc,
-            loc._(
-                "TELEGRAM_BOT_TOKEN does not look like a bot token (digits, a colon, then letters)."
-            ),
-        )
+    token = _telegram_token(loc, settings)
     secret = settings.webhook_secret.get_secret_value().strip() if settings.webhook_secret else ""
     if webhook_url is not None and not is_webhook_url(webhook_url):
         raise CliError(
@@ -720,8 +711,121 @@ def _slack_config(loc: Localizer, *, socket_mode: bool) -> tuple[SlackConfig, st
     return config, app_token
 
 
+def _telegram_token(loc: Localizer, settings: TelegramSettings) -> str:
+    """TELEGRAM_BOT_TOKEN, checked for a bot token's form."""
+    token = _secret(settings.bot_token)
+    if not token:
+        raise CliError(loc, loc._("Set TELEGRAM_BOT_TOKEN to the token @BotFather gave you."))
+    if not TOKEN_FORMAT.fullmatch(token):
+        raise CliError(
+            loc,
+            loc._(
+                "TELEGRAM_BOT_TOKEN does not look like a bot token (digits, a colon, then letters)."
+            ),
+        )
+    return token
+
+
 def _secret(value: SecretStr | None) -> str:
     return value.get_secret_value().strip() if value else ""
+
+
+@cli.command(short_help="Run every configured channel in one process.")
+@click.option(
+    "--listen",
+    metavar="ADDRESS",
+    default="127.0.0.1",
+    show_default=True,
+    help="The address of the HTTP server (Slack's requests, /healthz).",
+)
+@click.option(
+    "--port",
+    type=click.IntRange(1, 65535),
+    default=8080,
+    show_default=True,
+    help="Its port.",
+)
+@LANG_OPTION
+@_friendly_errors
+def serve(listen: str, port: int, lang: str | None) -> None:
+    """Run Telegram (when TELEGRAM_BOT_TOKEN is set) and Slack (when SLACK_BOT_TOKEN, or
+    SLACK_CLIENT_ID and SLACK_CLIENT_SECRET, are set) together until Ctrl-C or SIGTERM.
+
+    Telegram polls; Slack is served over HTTP at /slack/events, or through Socket Mode when
+    SLACK_APP_TOKEN is set. GET /healthz answers 200 while every channel runs.
+    """
+    import aiohttp
+    from slack_sdk.errors import SlackApiError, SlackClientError
+    from telegram.error import InvalidToken, TelegramError
+
+    from bot.serve import Channels, describe, serve_channels
+    from bot.slack.app import web_client
+
+    loc = cli_localizer(lang)
+    telegram_settings, slack_settings = TelegramSettings(), SlackSettings()
+    telegram_token = (
+        _telegram_token(loc, telegram_settings) if telegram_settings.bot_token else None
+    )
+    slack_wanted = bool(
+        slack_settings.bot_token or (slack_settings.client_id and slack_settings.client_secret)
+    )
+    slack, app_token = (None, "")
+    if slack_wanted:
+        socket_mode = bool(_secret(slack_settings.app_token))
+        slack, app_token = _slack_config(loc, socket_mode=socket_mode)
+    if telegram_token is None and slack is None:
+        raise CliError(
+            loc,
+            loc._(
+                "Nothing to serve: set TELEGRAM_BOT_TOKEN, or SLACK_BOT_TOKEN and "
+                "SLACK_SIGNING_SECRET (see csmm telegram --help and csmm slack --help)."
+            ),
+        )
+    if telegram_token:
+        keep_out_of_logs(telegram_token)
+    channels = Channels(
+        telegram_token=telegram_token,
+        telegram_api_url=telegram_settings.api_url,
+        slack=slack,
+        slack_app_token=app_token or None,
+    )
+
+    async def run(assessments: Assessments, stop: asyncio.Event) -> None:
+        for name, how in describe(channels, host=listen, port=port).items():
+            click.echo(loc._("{channel}: {how}", channel=name.capitalize(), how=how))
+        click.echo(loc._("Health: http://{address}:{port}/healthz", address=listen, port=port))
+        await serve_channels(assessments, channels, stop, host=listen, port=port)
+
+    async def checked_then_served() -> None:
+        if slack is not None and slack.bot_token:
+            await web_client(slack.api_url, slack.bot_token).auth_test()
+        await _until_stopped(run)
+
+    try:
+        _run(checked_then_served())
+    except InvalidToken:
+        raise CliError(
+            loc, loc._("Telegram did not accept TELEGRAM_BOT_TOKEN: check it with @BotFather.")
+        ) from None
+    except TelegramError as exc:
+        raise CliError(loc, loc._("Telegram refused: {reason}", reason=exc.message)) from None
+    except SlackApiError as exc:
+        reason = str(exc.response.get("error", "unknown"))
+        raise CliError(loc, loc._("Slack refused: {reason}", reason=reason)) from None
+    except (SlackClientError, aiohttp.ClientError) as exc:
+        raise CliError(
+            loc, loc._("Could not reach the Slack API: {reason}", reason=type(exc).__name__)
+        ) from None
+    except OSError as exc:  # the port is taken, or not ours to take
+        raise CliError(
+            loc,
+            loc._(
+                "Could not listen on {address}:{port}: {reason}",
+                address=listen,
+                port=port,
+                reason=exc.strerror or type(exc).__name__,
+            ),
+        ) from None
 
 
 @cli.command(short_help="Delete a person's answers for a team.")

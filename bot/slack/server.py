@@ -21,6 +21,19 @@ TIMESTAMP = re.compile(r"[0-9]{1,12}")  # Unix seconds; anything else can't be s
 
 
 def web_app(channel: SlackChannel) -> web.Application:
+    """An aiohttp application serving the Slack app, with a health check."""
+
+    async def health(_request: web.Request) -> web.StreamResponse:
+        return web.json_response({"status": "ok"})
+
+    server = web.Application(client_max_size=MAX_BODY_BYTES)
+    server.router.add_get("/healthz", health)
+    add_slack_routes(server, channel)
+    return server
+
+
+def add_slack_routes(server: web.Application, channel: SlackChannel) -> None:
+    """Events, commands and interactivity at /slack/events; the OAuth pages with OAuth."""
     app = channel.app
 
     verifier = SignatureVerifier(channel.config.signing_secret)
@@ -54,16 +67,10 @@ def web_app(channel: SlackChannel) -> web.Application:
             response = await flow.handle_callback(bolt_request)
         return await to_aiohttp_response(response)
 
-    async def health(_request: web.Request) -> web.StreamResponse:
-        return web.json_response({"status": "ok"})
-
-    server = web.Application(client_max_size=MAX_BODY_BYTES)
     server.router.add_post(EVENTS_PATH, dispatch)
-    server.router.add_get("/healthz", health)
     if channel.oauth:
         server.router.add_get(INSTALL_PATH, oauth)
         server.router.add_get(REDIRECT_PATH, oauth)
-    return server
 
 
 async def run_http(channel: SlackChannel, stop: asyncio.Event, *, host: str, port: int) -> None:

@@ -1,0 +1,89 @@
+"""`csmm serve`: every configured channel in one process and one event loop, behind one HTTP
+server that also answers a health check."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Coroutine
+from dataclasses import dataclass
+from typing import Any
+
+from aiohttp import web
+
+from bot.assessments import Assessments
+from bot.slack.app import SlackChannel, SlackConfig
+from bot.slack.server import MAX_BODY_BYTES, add_slack_routes, run_socket_mode
+from bot.telegram.app import build_application, run_polling
+
+log = logging.getLogger("bot.serve")
+
+
+@dataclass(frozen=True)
+class Channels:
+    """What to run: each channel whose settings are present."""
+
+    telegram_token: str | None = None
+    telegram_api_url: str = ""
+    slack: SlackConfig | None = None
+    slack_app_token: str | None = None  # set: Slack through Socket Mode, not HTTP
+
+
+def describe(channels: Channels, *, host: str, port: int) -> dict[str, str]:
+    """Each channel that runs → how it reaches its platform."""
+    running: dict[str, str] = {}
+    if channels.slack is not None:
+        running["slack"] = (
+            "socket mode" if channels.slack_app_token else f"http://{host}:{port}/slack/events"
+        )
+    if channels.telegram_token:
+        running["telegram"] = "long polling"
+    return running
+
+
+async def serve_channels(
+    assessments: Assessments, channels: Channels, stop: asyncio.Event, *, host: str, port: int
+) -> None:
+    """Run every channel until ``stop`` is set, or until one fails (its error is raised once
+    the others have stopped too)."""
+    running = describe(channels, host=host, port=port)
+    jobs: dict[str, Coroutine[Any, Any, None]] = {}
+    server = web.Application(client_max_size=MAX_BODY_BYTES)
+    if channels.slack is not None:
+        slack = SlackChannel(assessments, channels.slack)
+        if channels.slack_app_token:
+            jobs["slack"] = run_socket_mode(slack, stop, app_token=channels.slack_app_token)
+        else:
+            await slack.prepare()
+            add_slack_routes(server, slack)
+    if channels.telegram_token:
+        application = build_application(
+            assessments, channels.telegram_token, channels.telegram_api_url
+        )
+        jobs["telegram"] = run_polling(application, stop)
+
+    async def health(_request: web.Request) -> web.StreamResponse:
+        failed = [name for name, task in tasks.items() if task.done()]
+        status = 503 if failed or stop.is_set() else 200
+        body = {"status": "ok" if status == 200 else "stopping", "channels": running}
+        return web.json_response(body, status=status)
+
+    server.router.add_get("/healthz", health)
+    runner = web.AppRunner(server, access_log=None)
+    await runner.setup()
+    tasks = {name: asyncio.create_task(job, name=name) for name, job in jobs.items()}
+    try:
+        await web.TCPSite(runner, host, port).start()
+        log.info("serving %s", running)
+        stopping = asyncio.create_task(stop.wait())
+        await asyncio.wait([stopping, *tasks.values()], return_when=asyncio.FIRST_COMPLETED)
+        stop.set()  # one channel failed or a signal came: all of them stop
+        stopping.cancel()
+        # Each channel finishes what it has in hand; the first failure is raised.
+        for result in await asyncio.gather(*tasks.values(), return_exceptions=True):
+            if isinstance(result, BaseException):
+                raise result
+    finally:
+        for task in tasks.values():
+            task.cancel()
+        await runner.cleanup()
