@@ -49,6 +49,7 @@ async def serve_channels(
     running = describe(channels, host=host, port=port)
     jobs: dict[str, Coroutine[Any, Any, None]] = {}
     server = web.Application(client_max_size=MAX_BODY_BYTES)
+    slack: SlackChannel | None = None
     if channels.slack is not None:
         slack = SlackChannel(assessments, channels.slack)
         if channels.slack_app_token:
@@ -87,3 +88,5 @@ async def serve_channels(
         for task in tasks.values():
             task.cancel()
         await runner.cleanup()
+        if slack is not None and not channels.slack_app_token:  # Socket Mode drains itself
+            await slack.drain()

@@ -5,11 +5,13 @@ database by slack-sdk's SQLAlchemy stores."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import datetime as dt
 import logging
 import re
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
+from typing import Any
 from urllib.parse import urljoin
 
 from slack_bolt.app.async_app import AsyncApp
@@ -56,6 +58,7 @@ AUTHORIZE_PATH = "/oauth/v2/authorize"  # on the Web API's host
 RATE_LIMIT_RETRIES = 5
 OAUTH_STATE_SECONDS = 600
 SEEN_KEPT = dt.timedelta(days=2)  # Slack retries an event for about an hour at most
+DRAIN_SECONDS = 30.0  # a stop waits this long at most for listeners still at work
 PRUNE_EVERY = 1000  # requests between clean-ups of the seen-updates table
 # A person's DM messages that carry no answer. (Not message_changed: Slack sends one for each
 # of the app's own chat.update calls too.)
@@ -113,8 +116,28 @@ class SlackChannel:
             raise_error_for_unhandled_request=False,
         )
         self._since_pruned = 0
+        self._in_flight: set[asyncio.Task[Any]] = set()
         self._background: set[asyncio.Task[int]] = set()
         self._register()
+
+    @contextlib.asynccontextmanager
+    async def _busy(self) -> AsyncIterator[None]:
+        """Count a listener as in flight: Bolt runs it on after acknowledging the request,
+        where stopping the server would not wait for it."""
+        task = asyncio.current_task()
+        if task is not None:
+            self._in_flight.add(task)
+        try:
+            yield
+        finally:
+            if task is not None:
+                self._in_flight.discard(task)
+
+    async def drain(self, grace: float = DRAIN_SECONDS) -> None:
+        """Wait for the listeners still at work, up to ``grace`` seconds: what a person was
+        told is on its way gets there."""
+        if self._in_flight:
+            await asyncio.wait(set(self._in_flight), timeout=grace)
 
     async def prepare(self) -> None:
         """Before taking requests: forget deliveries too old to be retried."""
@@ -187,51 +210,61 @@ class SlackChannel:
         self, ack: AsyncAck, body: Body, client: AsyncWebClient, respond: AsyncRespond
     ) -> None:
         await ack()
-        await self.commands.handle(body, client, respond)
+        async with self._busy():
+            await self.commands.handle(body, client, respond)
 
     async def _start_pressed(self, ack: AsyncAck, body: Body, client: AsyncWebClient) -> None:
         await ack()
-        await self.dm.start_pressed(body, client)
+        async with self._busy():
+            await self.dm.start_pressed(body, client)
 
     async def _answer_pressed(self, ack: AsyncAck, body: Body, client: AsyncWebClient) -> None:
         await ack()
-        await self.dm.pressed(body, client)
+        async with self._busy():
+            await self.dm.pressed(body, client)
 
     async def _ticked(self, ack: AsyncAck, body: Body, client: AsyncWebClient) -> None:
         await ack()
-        await self.results.ticked(body, client)
+        async with self._busy():
+            await self.results.ticked(body, client)
 
     async def _forget(
         self, ack: AsyncAck, body: Body, client: AsyncWebClient, respond: AsyncRespond
     ) -> None:
         await ack()
-        await self.commands.confirm_forget(body, client, respond)
+        async with self._busy():
+            await self.commands.confirm_forget(body, client, respond)
 
     async def _enter(self, ack: AsyncAck, body: Body, client: AsyncWebClient) -> None:
         await ack()
-        await self.dm.enter_from_home(body, client)
+        async with self._busy():
+            await self.dm.enter_from_home(body, client)
 
     async def _schedule_pressed(self, ack: AsyncAck, body: Body, client: AsyncWebClient) -> None:
         await ack()
-        await self.home.schedule_pressed(body, client)
+        async with self._busy():
+            await self.home.schedule_pressed(body, client)
 
     async def _schedule_submitted(self, ack: AsyncAck, body: Body, client: AsyncWebClient) -> None:
-        await self.home.schedule_submitted(ack, body, client)
+        async with self._busy():
+            await self.home.schedule_submitted(ack, body, client)
 
     async def _message(self, body: Body, event: Body, client: AsyncWebClient) -> None:
-        if _is_dm_message(event):
-            await self.dm.typed(event, client, str(body.get("event_id", event.get("ts", ""))))
-        elif (
-            event.get("channel_type") == "im"
-            and event.get("subtype") in UNREADABLE
-            and event.get("user")
-            and not event.get("bot_id")
-        ):
-            await self.dm.unreadable(event, client)
+        async with self._busy():
+            if _is_dm_message(event):
+                await self.dm.typed(event, client, str(body.get("event_id", event.get("ts", ""))))
+            elif (
+                event.get("channel_type") == "im"
+                and event.get("subtype") in UNREADABLE
+                and event.get("user")
+                and not event.get("bot_id")
+            ):
+                await self.dm.unreadable(event, client)
 
     async def _home_opened(self, event: Body, client: AsyncWebClient) -> None:
-        if event.get("tab", "home") == "home":
-            await self.home.publish(client, str(event["user"]))
+        async with self._busy():
+            if event.get("tab", "home") == "home":
+                await self.home.publish(client, str(event["user"]))
 
     async def _error(self, error: Exception, body: Body) -> None:
         # Tokens and secrets never reach the log: bot.logs scrubs every record.

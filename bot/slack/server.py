@@ -83,7 +83,8 @@ async def run_http(channel: SlackChannel, stop: asyncio.Event, *, host: str, por
         log.info("Slack app listening on http://%s:%s%s", host, port, EVENTS_PATH)
         await stop.wait()
     finally:
-        await runner.cleanup()
+        await runner.cleanup()  # no new requests; those under way are answered
+        await channel.drain()
 
 
 async def run_socket_mode(channel: SlackChannel, stop: asyncio.Event, *, app_token: str) -> None:
@@ -106,3 +107,4 @@ async def run_socket_mode(channel: SlackChannel, stop: asyncio.Event, *, app_tok
         for task in (connecting, stopping):
             task.cancel()
         await handler.close_async()  # type: ignore[no-untyped-call]
+        await channel.drain()

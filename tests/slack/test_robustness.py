@@ -26,9 +26,20 @@ from bot.assessments import Assessments
 from bot.logs import QUIET_LOGGERS, keep_out_of_logs
 from bot.slack.app import SlackChannel
 from bot.slack.common import PLATFORM, team_key
+from bot.slack.server import run_http
 from storage.models import AnswerRow, Person, Response
 from tests.slack.fake_slack import JSON, FakeSlack, Message, sign
-from tests.slack.helpers import ADMIN, AYSE, BOB, CHANNEL, serving, settle, team_channel
+from tests.slack.helpers import (
+    ADMIN,
+    AYSE,
+    BOB,
+    CHANNEL,
+    config_for,
+    free_port,
+    serving,
+    settle,
+    team_channel,
+)
 from tests.slack.journey import answer_everything, start
 
 PROGRESS = re.compile(r"(\d+)/(\d+)\b")
@@ -822,3 +833,34 @@ async def test_a_retried_first_message_greets_once(fake: FakeSlack, app: SlackCh
     await settle()
     assert len(fake.dm(BOB)) == posted
     assert not any("⚠️" in m.text for m in fake.dm(BOB))
+
+
+async def test_a_stop_waits_for_listeners_still_at_work(
+    fake: FakeSlack, assessments: Assessments
+) -> None:
+    """Bolt answers Slack before its listener is done; stopping the server right after must
+    still let the listener finish: every invitation the admin was promised goes out."""
+    team_channel(fake)
+    people = [f"UMEMBER{n:02d}" for n in range(12)]
+    for person in people:
+        fake.add_user(person, f"Member {person[-2:]}")
+    fake.add_channel(CHANNEL, "support", [ADMIN, *people, fake.bot_user_id])
+    channel = SlackChannel(assessments, config_for(fake))
+    port = free_port()
+    stop = asyncio.Event()
+    server = asyncio.create_task(run_http(channel, stop, host="127.0.0.1", port=port))
+    fake.app_url = f"http://127.0.0.1:{port}/slack/events"
+    for _ in range(200):  # until it listens
+        try:
+            _reader, writer = await asyncio.open_connection("127.0.0.1", port)
+            writer.close()
+            break
+        except OSError:
+            await asyncio.sleep(0.01)
+    status, _body = await fake.command(ADMIN, CHANNEL, "start")
+    assert status == 200  # acknowledged; the invitations are still being sent
+    stop.set()
+    await server
+    # Nothing awaited since the server stopped: what is here was done before it returned.
+    assert all(invited(fake, person) for person in people)
+    assert told(fake, ADMIN)
