@@ -36,6 +36,8 @@ from conversations.report import history_line, plan_line
 from storage.database import Database, SchemaError, UnsupportedDatabase
 
 if TYPE_CHECKING:
+    from slack_sdk.errors import SlackApiError
+
     from bot.slack.app import SlackConfig
 
 P = ParamSpec("P")
@@ -647,24 +649,23 @@ def slack(ctx: click.Context, socket_mode: bool, listen: str, port: int, lang: s
     try:
         _run(checked_then_served())
     except SlackApiError as exc:
-        reason = str(exc.response.get("error", "unknown"))
-        refused_token = reason in (
-            "invalid_auth",
-            "not_authed",
-            "account_inactive",
-            "token_revoked",
-        )
-        if refused_token and str(exc.response.api_url).endswith("/apps.connections.open"):
-            message = loc._("Slack did not accept SLACK_APP_TOKEN ({reason}).", reason=reason)
-        elif refused_token:
-            message = loc._("Slack did not accept SLACK_BOT_TOKEN ({reason}).", reason=reason)
-        else:
-            message = loc._("Slack refused: {reason}", reason=reason)
-        raise CliError(loc, message) from None
+        raise _slack_refusal(loc, exc) from None
     except (SlackClientError, OSError) as exc:
         raise CliError(
             loc, loc._("Could not reach the Slack API: {reason}", reason=type(exc).__name__)
         ) from None
+
+
+def _slack_refusal(loc: Localizer, exc: SlackApiError) -> CliError:
+    """What Slack refused, in one line: naming the token it would not take, when it was one."""
+    reason = str(exc.response.get("error", "unknown"))
+    if reason not in ("invalid_auth", "not_authed", "account_inactive", "token_revoked"):
+        return CliError(loc, loc._("Slack refused: {reason}", reason=reason))
+    if str(exc.response.api_url).endswith("/apps.connections.open"):
+        return CliError(
+            loc, loc._("Slack did not accept SLACK_APP_TOKEN ({reason}).", reason=reason)
+        )
+    return CliError(loc, loc._("Slack did not accept SLACK_BOT_TOKEN ({reason}).", reason=reason))
 
 
 def _slack_config(loc: Localizer, *, socket_mode: bool) -> tuple[SlackConfig, str]:
@@ -810,8 +811,7 @@ def serve(listen: str, port: int, lang: str | None) -> None:
     except TelegramError as exc:
         raise CliError(loc, loc._("Telegram refused: {reason}", reason=exc.message)) from None
     except SlackApiError as exc:
-        reason = str(exc.response.get("error", "unknown"))
-        raise CliError(loc, loc._("Slack refused: {reason}", reason=reason)) from None
+        raise _slack_refusal(loc, exc) from None
     except (SlackClientError, aiohttp.ClientError) as exc:
         raise CliError(
             loc, loc._("Could not reach the Slack API: {reason}", reason=type(exc).__name__)
