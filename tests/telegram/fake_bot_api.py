@@ -13,9 +13,11 @@ import contextlib
 import copy
 import itertools
 import json
+import math
 import re
 import struct
 import time
+from collections import deque
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from http import HTTPStatus
@@ -49,6 +51,14 @@ ADMIN_RIGHTS = (
     "can_promote_members", "can_change_info", "can_invite_users", "can_post_stories",
     "can_edit_stories", "can_delete_stories", "can_pin_messages",
 )  # fmt: skip
+# Telegram's flood limits (Bots FAQ), as (most messages, per seconds). Only calls that post a new
+# message count; edits and callback answers don't. Group chats have negative ids.
+SENDING_METHODS = frozenset(
+    {"sendmessage", "sendphoto", "senddocument", "copymessage", "forwardmessage"}
+)
+OVERALL_LIMIT = (30, 1.0)
+PRIVATE_CHAT_LIMIT = (1, 1.0)
+GROUP_CHAT_LIMIT = (20, 60.0)
 
 
 class ApiError(Exception):
@@ -117,6 +127,14 @@ def _png_size(data: bytes) -> tuple[int, int]:
     return 0, 0
 
 
+def _wait(times: deque[float], limit: tuple[int, float], now: float) -> float:
+    """Seconds until the sliding window `times` has room for one more send; 0 if it has now."""
+    most, seconds = limit
+    while times and times[0] <= now - seconds:
+        times.popleft()
+    return times[0] + seconds - now if len(times) >= most else 0.0
+
+
 def _loads(name: str, raw: str) -> Any:
     try:
         return json.loads(raw)
@@ -136,8 +154,12 @@ def _form_value(name: str, raw: str) -> Any:
 class FakeBotApi:
     """An in-process Bot API: a test injects updates and inspects what the bot sent."""
 
-    def __init__(self, token: str = "123456:TEST-token") -> None:
+    def __init__(self, token: str = "123456:TEST-token", *, enforce_limits: bool = False) -> None:
         self.token = token
+        # Off by default: most tests send in bursts Telegram would throttle, and aren't about that.
+        self.enforce_limits = enforce_limits
+        self.refused_429 = 0  # sends refused by the flood limits (not those from fail_next)
+        self.accepted_sends = 0  # sends that posted a message, limits enforced or not
         self.bot_user: JSON = {
             "id": int(token.split(":", 1)[0]),
             "is_bot": True,
@@ -167,6 +189,8 @@ class FakeBotApi:
         self._open_queries: set[str] = set()
         self._failures: dict[str, list[ApiError]] = {}
         self._stalls: dict[str, list[float]] = {}
+        self._send_times: deque[float] = deque()  # accepted sends, for OVERALL_LIMIT
+        self._chat_send_times: dict[int, deque[float]] = {}
         self._files: dict[str, UploadedFile] = {}
         self._ids = itertools.count(1)
         self._runner: web.AppRunner | None = None
@@ -415,7 +439,16 @@ class FakeBotApi:
             stalls = self._stalls.get(name.lower())
             if stalls:
                 await asyncio.sleep(stalls.pop(0))
+            sending = name.lower() in SENDING_METHODS
+            windows = self._flood_windows(params) if sending and self.enforce_limits else []
+            # No await between the check and the record: concurrent sends can't both take the
+            # last slot, as the send methods themselves never suspend.
             result = await method(params)
+            if sending:
+                self.accepted_sends += 1
+                now = time.monotonic()
+                for times in windows:
+                    times.append(now)
         except ApiError as error:
             return error.response()
         except web.HTTPRequestEntityTooLarge:
@@ -424,6 +457,24 @@ class FakeBotApi:
             # A bug in the fake must still reach the bot as an API error, not an HTML page.
             return ApiError(500, f"Internal Server Error: fake Bot API: {exc!r}").response()
         return web.json_response({"ok": True, "result": result})
+
+    def _flood_windows(self, params: JSON) -> list[deque[float]]:
+        """The sliding windows this send falls in; raises Telegram's 429 if one is full."""
+        now = time.monotonic()
+        windows = [(self._send_times, OVERALL_LIMIT)]
+        chat_id = params.get("chat_id")
+        if isinstance(chat_id, int):  # "@channel" usernames get only the overall limit
+            limit = PRIVATE_CHAT_LIMIT if chat_id > 0 else GROUP_CHAT_LIMIT
+            windows.append((self._chat_send_times.setdefault(chat_id, deque()), limit))
+        wait = max(_wait(times, limit, now) for times, limit in windows)
+        if wait > 0:
+            self.refused_429 += 1
+            # Telegram names whole seconds; rounding down would invite a retry that fails again.
+            retry_after = max(1, math.ceil(wait))
+            raise ApiError(
+                429, f"Too Many Requests: retry after {retry_after}", {"retry_after": retry_after}
+            )
+        return [times for times, _ in windows]
 
     async def _download(self, request: web.Request) -> web.Response:
         path = request.match_info["path"]

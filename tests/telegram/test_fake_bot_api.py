@@ -378,3 +378,88 @@ async def test_application_polls_and_answers(fake: FakeBotApi) -> None:
     # Stopping confirms what was fetched: nothing is left to be delivered again.
     assert fake.calls[-1][0] == "getUpdates"
     assert fake.calls[-1][1]["offset"] == press["update_id"] + 1
+
+
+# -- flood limits (enforce_limits=True) ---------------------------------------------------------
+
+
+@pytest.fixture
+async def limited(monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[FakeBotApi]:
+    monkeypatch.setenv("PTB_TIMEDELTA", "true")  # retry_after as timedelta, without a warning
+    api = FakeBotApi(enforce_limits=True)
+    await api.start()
+    yield api
+    await api.stop()
+
+
+def bot_for(fake: FakeBotApi) -> Bot:
+    return Bot(fake.token, base_url=fake.base_url, base_file_url=fake.base_file_url)
+
+
+def seconds(error: RetryAfter) -> float:
+    wait = error.retry_after  # a timedelta under PTB_TIMEDELTA; typed as either
+    return wait.total_seconds() if isinstance(wait, dt.timedelta) else float(wait)
+
+
+async def test_limits_allow_30_messages_a_second_overall(limited: FakeBotApi) -> None:
+    chats = list(range(1, 32))  # 31 private chats
+    for chat_id in chats:
+        limited.user(chat_id, f"User {chat_id}")
+    async with bot_for(limited) as bot:
+        for chat_id in chats[:30]:
+            await bot.send_message(chat_id, "reminder")
+        with pytest.raises(RetryAfter) as caught:
+            await bot.send_message(chats[30], "reminder")
+    assert seconds(caught.value) >= 1
+    assert (limited.accepted_sends, limited.refused_429) == (30, 1)
+    assert limited.sent(chats[30]) == []  # a refused call posts nothing
+
+
+async def test_limits_allow_one_message_a_second_per_private_chat(limited: FakeBotApi) -> None:
+    limited.user(ALICE, "Alice")
+    url = f"{limited.base_url}{limited.token}/sendMessage"
+    async with aiohttp.ClientSession() as http:
+        async with http.post(url, json={"chat_id": ALICE, "text": "first"}) as response:
+            assert response.status == 200
+        async with http.post(url, json={"chat_id": ALICE, "text": "second"}) as response:
+            status, body = response.status, await response.json()
+        # Telegram's exact reply, which PTB turns into RetryAfter.
+        assert (status, body) == (
+            429,
+            {
+                "ok": False,
+                "error_code": 429,
+                "description": "Too Many Requests: retry after 1",
+                "parameters": {"retry_after": 1},
+            },
+        )
+        await asyncio.sleep(body["parameters"]["retry_after"])
+        async with http.post(url, json={"chat_id": ALICE, "text": "third"}) as response:
+            assert response.status == 200
+    assert [m["text"] for m in limited.sent(ALICE)] == ["first", "third"]
+    assert (limited.accepted_sends, limited.refused_429) == (2, 1)
+
+
+async def test_limits_allow_20_messages_a_minute_per_group(limited: FakeBotApi) -> None:
+    team = limited.group(-1001234567890, "Service team")
+    async with bot_for(limited) as bot:
+        for n in range(20):
+            await bot.send_message(team["id"], f"reminder {n}")
+        with pytest.raises(RetryAfter) as caught:
+            await bot.send_message(team["id"], "one too many")
+        # Another chat still gets through: the group's window is its own.
+        limited.user(ALICE, "Alice")
+        await bot.send_message(ALICE, "hello")
+    # The group's oldest message leaves the window a minute after it was sent.
+    assert 55 <= seconds(caught.value) <= 60
+    assert len(limited.sent(team["id"])) == 20
+    assert (limited.accepted_sends, limited.refused_429) == (21, 1)
+
+
+async def test_without_enforce_limits_nothing_is_refused(fake: FakeBotApi, bot: Bot) -> None:
+    team = fake.group(-1001234567890, "Service team")
+    for _ in range(35):
+        await bot.send_message(ALICE, "burst")
+        await bot.send_message(team["id"], "burst")
+    assert len(fake.sent()) == 70
+    assert (fake.accepted_sends, fake.refused_429) == (70, 0)
