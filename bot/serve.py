@@ -12,6 +12,8 @@ from typing import Any
 from aiohttp import web
 
 from bot.assessments import Assessments
+from bot.scheduling.runner import Scheduler
+from bot.scheduling.sender import Courier
 from bot.slack.app import SlackChannel, SlackConfig
 from bot.slack.server import MAX_BODY_BYTES, add_slack_routes, run_socket_mode
 from bot.telegram.app import build_application, run_polling
@@ -38,11 +40,19 @@ def describe(channels: Channels, *, host: str, port: int) -> dict[str, str]:
         )
     if channels.telegram_token:
         running["telegram"] = "long polling"
+    if running:
+        running["scheduler"] = "on (one leader per database)"
     return running
 
 
 async def serve_channels(
-    assessments: Assessments, channels: Channels, stop: asyncio.Event, *, host: str, port: int
+    assessments: Assessments,
+    channels: Channels,
+    stop: asyncio.Event,
+    *,
+    host: str,
+    port: int,
+    scheduler_options: dict[str, float] | None = None,
 ) -> None:
     """Run every channel until ``stop`` is set, or until one fails (its error is raised once
     the others have stopped too)."""
@@ -57,16 +67,25 @@ async def serve_channels(
         else:
             await slack.prepare()
             add_slack_routes(server, slack)
+    couriers: list[Courier] = [] if slack is None else [slack.courier]
     if channels.telegram_token:
         application = build_application(
             assessments, channels.telegram_token, channels.telegram_api_url
         )
         jobs["telegram"] = run_polling(application, stop)
+        couriers.append(application.bot_data["channel"].courier)
+    scheduler = Scheduler(assessments, couriers, **(scheduler_options or {}))
+    if couriers:
+        jobs["scheduler"] = scheduler.run(stop)
 
     async def health(_request: web.Request) -> web.StreamResponse:
         failed = [name for name, task in tasks.items() if task.done()]
         status = 503 if failed or stop.is_set() else 200
-        body = {"status": "ok" if status == 200 else "stopping", "channels": running}
+        body = {
+            "status": "ok" if status == 200 else "stopping",
+            "channels": running,
+            "scheduler": scheduler.state,
+        }
         return web.json_response(body, status=status)
 
     server.router.add_get("/healthz", health)

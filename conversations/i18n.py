@@ -16,7 +16,7 @@ from functools import cache
 from typing import Protocol
 
 from babel import Locale, numbers
-from babel.dates import format_date, format_datetime
+from babel.dates import format_date, format_datetime, format_time
 
 SUPPORTED_LOCALES: tuple[str, ...] = ("en", "tr")
 DEFAULT_LOCALE = "en"
@@ -105,6 +105,10 @@ class Localizer:
 
     def datetime(self, value: dt.datetime) -> str:
         return format_datetime(value, format="medium", locale=self.locale)
+
+    def time(self, value: dt.time) -> str:
+        """Babel's short time: "10:00", "10:00 AM" where the locale writes it so."""
+        return format_time(value, format="short", locale=self.locale)
 
     def weekday(self, iso_day: int) -> str:
         """The day's name (1 is Monday): "Monday", "Pazartesi"."""

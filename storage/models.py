@@ -13,6 +13,7 @@ from sqlalchemy import (
     DateTime,
     Float,
     ForeignKey,
+    Index,
     Integer,
     MetaData,
     String,
@@ -85,6 +86,8 @@ class Person(Base):
     display_name: Mapped[str] = mapped_column(String(200))
     locale: Mapped[str | None] = mapped_column(String(8))
     timezone: Mapped[str | None] = mapped_column(String(64))
+    # Neither nudged nor counted as missing until this day (inclusive).
+    away_until: Mapped[dt.date | None] = mapped_column(Date)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
@@ -221,8 +224,54 @@ class TeamSchedule(Base):
     deadline_days: Mapped[int] = mapped_column(Integer, default=14)
     send_at: Mapped[str] = mapped_column(String(5), default="10:00")  # local time, HH:MM
     working_days: Mapped[str] = mapped_column(String(7), default="12345")  # ISO weekdays
+    first_after_days: Mapped[int] = mapped_column(Integer, default=14, server_default="14")
+    second_after_months: Mapped[int] = mapped_column(Integer, default=3, server_default="3")
+    every_months: Mapped[int] = mapped_column(Integer, default=6, server_default="6")
+    # Comma-separated: positive days after opening, negative days before the deadline.
+    nudge_days: Mapped[str] = mapped_column(String(32), default="2,-1", server_default="2,-1")
+    work_start: Mapped[str] = mapped_column(String(5), default="09:00", server_default="09:00")
+    work_end: Mapped[str] = mapped_column(String(5), default="18:00", server_default="18:00")
+    review_every_days: Mapped[int] = mapped_column(Integer, default=30, server_default="30")
+    review_before_days: Mapped[int] = mapped_column(Integer, default=14, server_default="14")
     updated_by: Mapped[str] = mapped_column(String(200))
     updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class ScheduleRun(Base):
+    """A team-level event of the cycle that has run: a job that fires twice acts once."""
+
+    __tablename__ = "schedule_runs"
+
+    team_id: Mapped[int] = mapped_column(
+        ForeignKey("teams.id", ondelete="CASCADE"), primary_key=True
+    )
+    kind: Mapped[str] = mapped_column(String(16), primary_key=True)
+    due: Mapped[dt.datetime] = mapped_column(UTCDateTime, primary_key=True)
+    snapshot_id: Mapped[int | None] = mapped_column(ForeignKey("snapshots.id", ondelete="SET NULL"))
+    ran_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class OutboxMessage(Base):
+    """One message to send: written before it is sent, marked once sent. Its key (team,
+    kind, due time, recipient) is unique, so whatever asks for it twice gets it once."""
+
+    __tablename__ = "outbox"
+    __table_args__ = (Index("ix_outbox_waiting", "platform", "status", "not_before"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    key: Mapped[str] = mapped_column(String(200), unique=True)
+    platform: Mapped[str] = mapped_column(String(16))
+    team_id: Mapped[int] = mapped_column(ForeignKey("teams.id", ondelete="CASCADE"), index=True)
+    snapshot_id: Mapped[int | None] = mapped_column(ForeignKey("snapshots.id", ondelete="CASCADE"))
+    kind: Mapped[str] = mapped_column(String(16))
+    recipient: Mapped[str] = mapped_column(String(128))  # a person's id; "" for the team
+    due: Mapped[dt.datetime] = mapped_column(UTCDateTime)  # when the event behind it fell due
+    not_before: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    # pending → sending → sent | skipped | failed
+    status: Mapped[str] = mapped_column(String(8), default="pending")
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    sent_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    error: Mapped[str | None] = mapped_column(String(200))
 
 
 class AuditEvent(Base):

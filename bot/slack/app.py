@@ -37,6 +37,7 @@ from bot.slack.commands import Commands
 from bot.slack.common import PLATFORM, Body, Shared, log
 from bot.slack.dm import START_ACTION, DirectMessages, dedupe_key
 from bot.slack.home import ENTER_ACTION, SCHEDULE_ACTION, SCHEDULE_VIEW, Home
+from bot.slack.reminders import SNOOZE_ACTION, SlackCourier
 from bot.slack.results import Results
 
 COMMAND = "/maturity"
@@ -107,6 +108,7 @@ class SlackChannel:
         self.dm = DirectMessages(self.shared, self.results.when_everyone_submitted)
         self.home = Home(self.shared)
         self.commands = Commands(self.shared, self.dm, self.results, self.home)
+        self.courier = SlackCourier(self.shared, self.dm, self.results, self.client_for)
         self.oauth = bool(config.client_id and config.client_secret)
         self.app = AsyncApp(
             signing_secret=config.signing_secret,
@@ -139,6 +141,18 @@ class SlackChannel:
         if self._in_flight:
             await asyncio.wait(set(self._in_flight), timeout=grace)
 
+    async def client_for(self, workspace: str) -> AsyncWebClient | None:
+        """A client with the workspace's bot token, for messages no request asked for (the
+        scheduler's); None when the app is not installed there."""
+        if not self.oauth:
+            return self.app.client
+        store = self.app.installation_store
+        assert store is not None
+        found = await store.async_find_installation(enterprise_id=None, team_id=workspace)
+        if found is None or not found.bot_token:
+            return None
+        return web_client(self.config.api_url, found.bot_token)
+
     async def prepare(self) -> None:
         """Before taking requests: forget deliveries too old to be retried."""
         await self.assessments.forget_old_updates(PLATFORM, SEEN_KEPT)
@@ -168,6 +182,7 @@ class SlackChannel:
         app.action(re.compile(rf"^{PLAN_ACTION}:"))(self._ticked)
         app.action(re.compile(r"^forget:"))(self._forget)
         app.action(ENTER_ACTION)(self._enter)
+        app.action(SNOOZE_ACTION)(self._snoozed)
         app.action(SCHEDULE_ACTION)(self._schedule_pressed)
         app.view(SCHEDULE_VIEW)(self._schedule_submitted)
         app.event("message")(self._message)
@@ -239,6 +254,11 @@ class SlackChannel:
         await ack()
         async with self._busy():
             await self.dm.enter_from_home(body, client)
+
+    async def _snoozed(self, ack: AsyncAck, body: Body, client: AsyncWebClient) -> None:
+        await ack()
+        async with self._busy():
+            await self.courier.snoozed(body, client)
 
     async def _schedule_pressed(self, ack: AsyncAck, body: Body, client: AsyncWebClient) -> None:
         await ack()

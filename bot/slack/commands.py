@@ -22,6 +22,7 @@ from bot.assessments import (
     parse_deadline,
 )
 from bot.rosters import Invited
+from bot.scheduling.reminders import Reminders, parse_away, zone_or_none
 from bot.slack.blocks import Block, actions, button, escape, report_blocks, section
 from bot.slack.common import PLATFORM, Body, Shared, SlackUser, log, personal_team_id, team_key
 from bot.slack.dm import DirectMessages
@@ -47,6 +48,7 @@ ALIASES = {
     "export": ("export", "dışa-aktar", "aktar", "indir"),
     "forget-me": ("forget-me", "forget", "beni-unut", "unut"),
     "admin": ("admin", "admins", "yönetici"),
+    "away": ("away", "izin", "izinli", "uzakta"),
     "help": ("help", "yardım", "?"),
 }
 SUBCOMMANDS = {fold(alias): name for name, aliases in ALIASES.items() for alias in aliases}
@@ -125,6 +127,7 @@ class Commands:
             "export": self.export,
             "forget-me": self.forget_me,
             "admin": self.admin,
+            "away": self.away,
             "help": self.help,
         }
 
@@ -564,6 +567,15 @@ class Commands:
         )
         await call.tell(text, [section(text)])
 
+    async def away(self, call: Call) -> None:
+        """`away YYYY-MM-DD | off`: no nudges, and not counted as missing, until then."""
+        zone = zone_or_none(call.user.timezone) or dt.UTC
+        until = parse_away(call.args, dt.datetime.now(zone).date())
+        said = await Reminders(self.assessments, PLATFORM).set_away(
+            call.user.id, call.user.name, until, call.loc
+        )
+        await call.say(said)
+
     async def help(self, call: Call, unknown: str | None = None) -> None:
         loc = call.loc
         lines = []
@@ -583,6 +595,7 @@ class Commands:
             ),
             loc._("*/maturity export* pdf|csv — the latest results as a file, sent to you"),
             loc._("*/maturity admin* add|remove @person — who runs this team's assessments"),
+            loc._("*/maturity away* YYYY-MM-DD|off — no reminders while you are away"),
             loc._("*/maturity forget-me* — delete your answers"),
         ]
         text = "\n".join(lines)

@@ -36,6 +36,7 @@ from bot.telegram.common import PLATFORM, Context, log
 from bot.telegram.groups import Groups
 from bot.telegram.ordering import PerPersonOrder
 from bot.telegram.private import PrivateChat
+from bot.telegram.reminders import SNOOZE, TelegramCourier
 from conversations.i18n import N_
 
 SEEN_UPDATES = 10_000  # update ids remembered in memory, for redelivered commands
@@ -71,6 +72,7 @@ class TelegramChannel:
         self.bot = bot
         self.private = PrivateChat(assessments, bot)
         self.groups = Groups(assessments, bot)
+        self.courier = TelegramCourier(assessments, bot)
         self._seen: OrderedDict[int, None] = OrderedDict()
         self._since_pruned = 0
 
@@ -89,6 +91,7 @@ class TelegramChannel:
                     ("plan", p.plan),
                     ("export", p.export),
                     ("forget_me", p.forget_me),
+                    ("away", self.courier.away),
                 )
             ),
             *(
@@ -107,6 +110,7 @@ class TelegramChannel:
             CallbackQueryHandler(g.tick, pattern=r"^p:"),
             CallbackQueryHandler(p.switch_team, pattern=r"^go:\d+$"),
             CallbackQueryHandler(p.confirm_forget, pattern=r"^forget:"),
+            CallbackQueryHandler(self.courier.snoozed, pattern=rf"^{SNOOZE}:"),
             CallbackQueryHandler(p.button),
             ChatMemberHandler(g.added, ChatMemberHandler.MY_CHAT_MEMBER),
             MessageHandler(filters.StatusUpdate.MIGRATE, g.migrated),

@@ -14,9 +14,10 @@ target_metadata = Base.metadata
 
 
 def _ours(name: str | None, kind: str, *_: object) -> bool:
-    """slack-sdk's installation and OAuth state tables are created by migration 0004 but
-    defined by slack-sdk's stores, not by our models: autogenerate leaves them alone."""
-    return not (kind == "table" and (name or "").startswith("slack_"))
+    """slack-sdk's installation and OAuth state tables (created by migration 0004) and
+    APScheduler's job table (created by its job store) are defined by those libraries, not by
+    our models: autogenerate leaves them alone."""
+    return not (kind == "table" and (name or "").startswith(("slack_", "apscheduler_")))
 
 
 def _configure(connection: Connection) -> None:
