@@ -186,6 +186,12 @@ class Database:
     def _writer(self) -> contextlib.AbstractAsyncContextManager[object]:
         return self._write_lock if self._write_lock is not None else contextlib.nullcontext()
 
+    def no_transaction_open(self) -> contextlib.AbstractAsyncContextManager[object]:
+        """Held, no write transaction of this process's event loop is open (on SQLite; a
+        no-op elsewhere). A blocking call that writes to SQLite from the event loop must hold
+        it: it would otherwise wait for a lock whose holder needs that loop to finish."""
+        return self._writer()
+
     @contextlib.asynccontextmanager
     async def transaction(self) -> AsyncIterator[AsyncSession]:
         """One unit of work: committed when the block ends, rolled back if it raises."""

@@ -15,6 +15,7 @@ import contextlib
 import datetime as dt
 import logging
 from collections.abc import Callable, Coroutine
+from contextlib import AbstractAsyncContextManager
 from typing import Any
 
 from apscheduler.events import EVENT_JOB_ERROR, EVENT_JOB_MISSED, JobExecutionEvent
@@ -48,6 +49,33 @@ def job_store_engine(url: str) -> Engine:
     if parsed.get_backend_name() == "sqlite":
         return create_engine(parsed.set(drivername="sqlite"), connect_args={"timeout": 30})
     return create_engine(parsed.set(drivername="postgresql+psycopg"), pool_pre_ping=True)
+
+
+class _GuardedScheduler(AsyncIOScheduler):  # type: ignore[misc]
+    """AsyncIOScheduler whose job store calls wait for ``guard``: on SQLite, until no write
+    transaction of ours is open, since the store's blocking writes would otherwise wait on
+    SQLite's lock held by a transaction that needs the (blocked) event loop to end."""
+
+    def __init__(self, guard: Callable[[], AbstractAsyncContextManager[object]], **options: Any):
+        super().__init__(**options)
+        self._guard = guard
+        self._waking: asyncio.Task[None] | None = None
+
+    def _start_timer(self, wait_seconds: float | None) -> None:
+        self._stop_timer()
+        if wait_seconds is not None:
+            self._timeout = self._eventloop.call_later(wait_seconds, self.wakeup)
+
+    def wakeup(self) -> None:
+        if self._waking is None or self._waking.done():
+            self._waking = asyncio.get_running_loop().create_task(self._guarded_wakeup())
+
+    async def _guarded_wakeup(self) -> None:
+        async with self._guard():
+            if not self.running:
+                return
+            self._stop_timer()
+            self._start_timer(self._process_jobs())
 
 
 class Scheduler:
@@ -90,7 +118,8 @@ class Scheduler:
 
     async def _lead(self, stop: asyncio.Event, lost: asyncio.Task[None]) -> None:
         engine = job_store_engine(self.assessments.database.url)
-        scheduler = AsyncIOScheduler(
+        scheduler = _GuardedScheduler(
+            self.assessments.database.no_transaction_open,
             jobstores={"default": SQLAlchemyJobStore(engine=engine, tablename=JOB_TABLE)},
             timezone=dt.UTC,
             job_defaults={"coalesce": True, "max_instances": 1},
@@ -100,8 +129,10 @@ class Scheduler:
         sending = asyncio.Event()  # the senders' stop: set once the scheduler has stopped
         senders = [asyncio.create_task(sender.run(sending)) for sender in self.senders]
         try:
-            scheduler.start()
+            async with self.assessments.database.no_transaction_open():
+                scheduler.start(paused=True)  # creates the job table; jobs wait for the plan
             await self.replan(scheduler)
+            scheduler.resume()
             since_replan = 0.0
             while not stop.is_set() and not lost.done() and not any(t.done() for t in senders):
                 with contextlib.suppress(TimeoutError):
@@ -115,7 +146,8 @@ class Scheduler:
                     await self.replan(scheduler)
         finally:
             if scheduler.running:
-                scheduler.shutdown(wait=False)
+                async with self.assessments.database.no_transaction_open():
+                    scheduler.shutdown(wait=False)
             sending.set()
             for result in await asyncio.gather(*senders, return_exceptions=True):
                 if isinstance(result, Exception):
@@ -129,6 +161,14 @@ class Scheduler:
         planned = await self.cycle.plan(now)
         if scheduler is None:
             return planned
+        async with self.assessments.database.no_transaction_open():
+            self._lay_plan(scheduler, planned, now)
+        for sender in self.senders:
+            sender.wake.set()
+        return planned
+
+    @staticmethod
+    def _lay_plan(scheduler: AsyncIOScheduler, planned: list[Planned], now: dt.datetime) -> None:
         wanted = {item.job_id: item for item in planned}
         for job in scheduler.get_jobs():
             if job.id not in wanted and job.next_run_time and job.next_run_time > now:
@@ -153,9 +193,6 @@ class Scheduler:
                 coalesce=True,
                 replace_existing=True,
             )
-        for sender in self.senders:
-            sender.wake.set()
-        return planned
 
 
 def _missed_or_failed(event: JobExecutionEvent) -> None:
