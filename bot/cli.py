@@ -446,6 +446,41 @@ def team(team: str, names: bool | None, by: str, lang: str | None) -> None:
     click.echo(_run(_with_assessments(work)))
 
 
+@cli.command(short_help="Show or change when a team's snapshots and reminders happen.")
+@TEAM_OPTION
+@click.option(
+    "--go-live", metavar="YYYY-MM-DD|none", help="The go-live date the cycle counts from."
+)
+@click.option("--deadline-days", type=int, help="Days people have to answer (1–90).")
+@click.option("--send-at", metavar="HH:MM", help="Local time of openings, nudges and reviews.")
+@click.option("--hours", metavar="HH:MM-HH:MM", help="Working hours: no messages outside them.")
+@click.option("--working-days", metavar="DIGITS", help="ISO weekdays, e.g. 12345 (Mon–Fri).")
+@click.option("--timezone", metavar="ZONE", help="The team's time zone, e.g. Europe/Istanbul.")
+@click.option("--nudge-days", metavar="LIST", help="e.g. 2,-1: two days in, the day before.")
+@click.option("--first-after-days", type=int, help="First snapshot: days after go-live (14).")
+@click.option("--second-after-months", type=int, help="Second: months after go-live (3).")
+@click.option("--every-months", type=int, help="Then every so many months (6).")
+@click.option("--review-every-days", type=int, help="Action-plan reviews every N days (30).")
+@click.option("--review-before-days", type=int, help="A review N days before a snapshot (14).")
+@click.option(
+    "--by", default=getpass.getuser, show_default="your login name", help="Who changes it."
+)
+@LANG_OPTION
+@_friendly_errors
+def schedule(team: str, by: str, lang: str | None, **changes: Any) -> None:
+    """Show the team's schedule and its next dates; any option given changes it first."""
+    from bot.scheduling import settings
+
+    async def work(assessments: Assessments) -> str:
+        found = await assessments.find_team(team)
+        if any(value is not None for value in changes.values()):
+            await settings.save(assessments, found, changes, by)
+        loc = assessments.localizer(lang or found.locale)
+        return "\n".join(await settings.describe(assessments, found, loc))
+
+    click.echo(_run(_with_assessments(work)))
+
+
 async def _until_stopped(serve: Callable[[Assessments, asyncio.Event], Awaitable[None]]) -> None:
     """Run a channel until Ctrl-C or SIGTERM sets the event ``serve`` is given, then close the
     database."""

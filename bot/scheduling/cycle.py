@@ -92,14 +92,16 @@ class Cycle:
 
     # ------------------------------------------------------------------ the plan
 
-    async def plan(self, now: dt.datetime) -> list[Planned]:
-        """Every event still to run, for the teams of the platforms served here: the next
-        opening, the open snapshot's nudges and deadline, the reviews after the last close."""
+    async def plan(self, now: dt.datetime, team_id: int | None = None) -> list[Planned]:
+        """Every event still to run, for the teams of the platforms served here (or one
+        team): the next opening, the open snapshot's nudges and deadline, the next review
+        after the last close."""
         planned: list[Planned] = []
+        query = select(Team).where(Team.platform.in_(self.platforms))
+        if team_id is not None:
+            query = query.where(Team.id == team_id)
         async with self.database.reading() as session:
-            teams = (
-                await session.scalars(select(Team).where(Team.platform.in_(self.platforms)))
-            ).all()
+            teams = (await session.scalars(query)).all()
             for team in teams:
                 planned += await self._team_plan(session, team, now)
         return sorted(planned)

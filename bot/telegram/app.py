@@ -37,6 +37,7 @@ from bot.telegram.groups import Groups
 from bot.telegram.ordering import PerPersonOrder
 from bot.telegram.private import PrivateChat
 from bot.telegram.reminders import SNOOZE, TelegramCourier
+from bot.telegram.schedule import GroupSchedule
 from conversations.i18n import N_
 
 SEEN_UPDATES = 10_000  # update ids remembered in memory, for redelivered commands
@@ -52,6 +53,7 @@ PRIVATE_COMMANDS = (
     ("export", N_("The report as a PDF, or the scores as CSV")),
     ("language", N_("Switch language: en or tr")),
     ("forget_me", N_("Delete your answers")),
+    ("away", N_("No reminders until a date: /away 2027-01-15, or /away off")),
     ("help", N_("What this bot does")),
 )
 GROUP_COMMANDS = (
@@ -62,6 +64,7 @@ GROUP_COMMANDS = (
     ("plan", N_("The team's action plan, to tick off")),
     ("export", N_("The report as a PDF, or the scores as CSV")),
     ("language", N_("The group's language: en or tr (administrators)")),
+    ("schedule", N_("When snapshots and reminders happen (administrators)")),
     ("help", N_("What this bot does")),
 )
 
@@ -73,6 +76,7 @@ class TelegramChannel:
         self.private = PrivateChat(assessments, bot)
         self.groups = Groups(assessments, bot)
         self.courier = TelegramCourier(assessments, bot)
+        self.schedule = GroupSchedule(assessments, bot)
         self._seen: OrderedDict[int, None] = OrderedDict()
         self._since_pruned = 0
 
@@ -105,12 +109,14 @@ class TelegramChannel:
                     ("export", g.export),
                     ("language", g.language),
                     ("forget_me", g.forget_me),
+                    ("schedule", self.schedule.command),
                 )
             ),
             CallbackQueryHandler(g.tick, pattern=r"^p:"),
             CallbackQueryHandler(p.switch_team, pattern=r"^go:\d+$"),
             CallbackQueryHandler(p.confirm_forget, pattern=r"^forget:"),
             CallbackQueryHandler(self.courier.snoozed, pattern=rf"^{SNOOZE}:"),
+            CallbackQueryHandler(self.schedule.pressed, pattern=r"^sch:"),
             CallbackQueryHandler(p.button),
             ChatMemberHandler(g.added, ChatMemberHandler.MY_CHAT_MEMBER),
             MessageHandler(filters.StatusUpdate.MIGRATE, g.migrated),

@@ -18,15 +18,14 @@ from bot.assessments import Assessments, UserError
 from bot.scheduling import reminders as kinds
 from bot.scheduling.reminders import Context, Reminders, parse_away, parse_snooze, snoozed_text
 from bot.scheduling.sender import Outcome, Outgoing, Skip
+from bot.telegram.common import PLATFORM, Handlers, acknowledge, display_name, is_personal
 from bot.telegram.common import Context as Context_
-from bot.telegram.common import Handlers, acknowledge, display_name, is_personal
 from bot.telegram.render import plan_text
 from bot.telegram.results import post_results
 from conversations.i18n import Localizer
 from storage.models import Snapshot, Team
 
 log = logging.getLogger("bot.telegram")
-PLATFORM = "telegram"
 SNOOZE = "snooze"
 # Enough to keep the rate limiter's 30 a second busy; it queues the rest.
 CONCURRENCY = 30
