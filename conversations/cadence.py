@@ -82,7 +82,12 @@ class Cadence:
         day = local.date()
         if not (self.is_working_day(day) and local.time() < self.work_start):
             day = self.working_day_from(day + dt.timedelta(days=1))
-        return max(instant, self.at(day, self.send_at, zone))
+        return max(instant, self.at(day, self.first_slot, zone))
+
+    @property
+    def first_slot(self) -> dt.time:
+        """The sending time, when it lies inside working hours; else their start."""
+        return self.send_at if self.work_start <= self.send_at < self.work_end else self.work_start
 
     # ------------------------------------------------------------------ the cycle
 
@@ -90,10 +95,14 @@ class Cadence:
         """(cycle number, local day) of every snapshot the schedule opens, in order."""
         if self.go_live is None:
             return
-        yield 1, self.working_day_from(self.go_live + dt.timedelta(days=self.first_after_days))
+        last = self.working_day_from(self.go_live + dt.timedelta(days=self.first_after_days))
+        yield 1, last
         number, months = 2, self.second_after_months
         while True:
-            yield number, self.working_day_from(add_months(self.go_live, months))
+            day = self.working_day_from(add_months(self.go_live, months))
+            if day > last:  # a first snapshot set later than the second one replaces it
+                yield number, day
+                last = day
             number, months = number + 1, months + self.every_months
 
     def deadline_of(self, opened: dt.date) -> dt.datetime:
@@ -130,6 +139,8 @@ class Cadence:
             horizon = next_opening or closed + dt.timedelta(days=366)
             while day < horizon:
                 working = self.working_day_from(day)
+                if working >= horizon:  # moved past a weekend onto the next opening
+                    break
                 if before is None or working < before - dt.timedelta(days=REVIEW_GAP_DAYS):
                     days.append(working)
                 day += step

@@ -463,11 +463,6 @@ def test_reviews_are_at_send_time_in_the_teams_zone() -> None:
     ]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="cadence.reviews: with review_before_days=0 a monthly review due on the weekend "
-    "just before the next opening is moved forward onto the opening day itself",
-)
 def test_no_monthly_review_moved_onto_the_next_opening_day() -> None:
     # Closed Thu 4 Jan 2024, next opening Mon 5 Feb. +30 = Sat 3 Feb is before the opening,
     # so it passes the `day < horizon` check, then moves forward to Mon 5 Feb: a review of the
@@ -534,11 +529,6 @@ def test_in_hours_with_a_sunday_to_thursday_week() -> None:
     assert cadence.in_hours(utc(2024, 1, 19, 12)) == utc(2024, 1, 21, 10)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="cadence.in_hours: a send_at before work_start (settings allow it) is returned as "
-    "is, outside the working hours the docstring promises",
-)
 def test_in_hours_with_a_send_time_before_work_start_is_still_inside_hours() -> None:
     # Hours 09:00-18:00 but send_at 08:00. Wed 17 Jan 07:00 is before hours on a working day:
     # the first moment inside hours is 09:00; in_hours answers that day's 08:00 instead.
@@ -591,20 +581,14 @@ def test_openings_in_windows_without_any(after: dt.datetime, until: dt.datetime)
     assert openings(WINDOW_CADENCE, after, until) == []
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="openings(): when first_after_days outlasts second_after_months (settings allow "
-    "0-366 days and 1-24 months), opening_days is out of date order and openings() stops at "
-    "the first opening past `until`, missing an earlier one inside the window",
-)
-def test_openings_when_the_first_opening_comes_after_the_second() -> None:
+def test_a_first_opening_later_than_the_second_replaces_it() -> None:
     # Go-live Mon 1 Jan 2024, first after 100 days = Wed 10 Apr, second after 1 month =
-    # Thu 1 Feb. opening_days lists Thu 1 Feb, so a window over February should contain it.
+    # Thu 1 Feb: openings only move forward, so the second (earlier) one is dropped and the
+    # cycle goes on with the third, 7 months after go-live (Thu 1 Aug).
     cadence = Cadence(go_live=D(2024, 1, 1), first_after_days=100, second_after_months=1)
-    assert first_openings(cadence, 2) == [(1, D(2024, 4, 10)), (2, D(2024, 2, 1))]
-    assert openings(cadence, utc(2024, 1, 1), utc(2024, 3, 1)) == [
-        Due(utc(2024, 2, 1, 10), Kind.OPEN, 2)
-    ]
+    assert first_openings(cadence, 2) == [(1, D(2024, 4, 10)), (3, D(2024, 8, 1))]
+    assert openings(cadence, utc(2024, 1, 1), utc(2024, 3, 1)) == []
+    assert next_opening_after(cadence, D(2024, 1, 1)) == D(2024, 4, 10)
 
 
 def test_openings_without_go_live() -> None:
