@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from bot.assessments import MAX_DEADLINE_DAYS, UserError
 from conversations.i18n import N_
 from conversations.state import ResponseStatus
+from storage import outbox
 from storage import repository as repo
 from storage.database import Database
 from storage.repository import InviteeRecord
@@ -73,13 +74,28 @@ class Rosters:
             await repo.add_invitee(session, snapshot.id, person.id, who.address, who.message_ref)
 
     async def everyone_submitted(self, team_id: int) -> bool:
-        """True when the team's open snapshot was sent to people and all of them submitted."""
+        """True when the team's open snapshot was sent to people and all of them submitted
+        (people away don't count as missing, but someone must have submitted)."""
         async with self.database.reading() as session:
             latest = await repo.latest_snapshot(session, team_id)
             if latest is None or latest.status != "open":
                 return False
             found = await repo.invitees(session, latest.id)
-        return bool(found) and all(record.status == SUBMITTED for record in found)
+            away = await outbox.people_away(
+                session,
+                self.platform,
+                [r.external_id for r in found],
+                dt.datetime.now(dt.UTC).date(),
+            )
+        waiting = [r for r in found if r.status != SUBMITTED and r.external_id not in away]
+        return any(r.status == SUBMITTED for r in found) and not waiting
+
+    async def away(self, names: list[str]) -> set[str]:
+        """Which of these people (by id) are away today."""
+        async with self.database.reading() as session:
+            return await outbox.people_away(
+                session, self.platform, names, dt.datetime.now(dt.UTC).date()
+            )
 
     async def is_team_admin(self, team_id: int, person_id: str) -> bool:
         async with self.database.reading() as session:

@@ -119,6 +119,8 @@ class Sender:
             if outcome is None:
                 await outbox.finish(session, [message.id], outbox.SENT)
             elif isinstance(outcome, Skip):
+                log.info("%s %s to %r not sent: %s", message.kind, message.id,
+                         message.recipient, outcome.reason)  # fmt: skip
                 await outbox.finish(session, [message.id], outbox.SKIPPED, outcome.reason)
             else:
                 await outbox.retry_later(session, message.id, outcome.at, "later")

@@ -363,7 +363,13 @@ class Commands:
         found = await self.assessments.status(team)
         invitees = await self.shared.rosters.invitees(team.id)
         started = {record.external_id for record in invitees if record.status is not None}
-        waiting = [record.name for record in invitees if record.external_id not in started]
+        away = await self.shared.rosters.away([record.external_id for record in invitees])
+        waiting = [
+            record.name
+            for record in invitees
+            if record.external_id not in started and record.external_id not in away
+        ]
+        away_names = [record.name for record in invitees if record.external_id in away]
         lines = [
             loc._(
                 "Snapshot {number} is open until {date}.",
@@ -387,6 +393,10 @@ class Commands:
             lines.append(
                 loc._("Not started ({n}): {names}", n=len(waiting), names=", ".join(waiting) or "–")
             )
+            if away_names:
+                lines.append(
+                    loc._("Away ({n}): {names}", n=len(away_names), names=", ".join(away_names))
+                )
         await call.say("\n".join(lines))
 
     async def close(self, call: Call) -> None:
