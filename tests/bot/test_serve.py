@@ -57,16 +57,22 @@ async def test_serve_runs_telegram_and_slack_together_and_stops_cleanly(
                             assert process.returncode is None, running.output()
                             try:
                                 status, body = await health(port)
-                                break
                             except aiohttp.ClientError:
                                 await asyncio.sleep(0.05)
+                                continue
+                            if body.get("scheduler") == "leading":  # it leads once it has the lock
+                                break
+                            assert body.get("scheduler") == "standing by", body
+                            await asyncio.sleep(0.05)
                     assert status == 200
                     assert body == {
                         "status": "ok",
                         "channels": {
                             "slack": f"http://127.0.0.1:{port}/slack/events",
                             "telegram": "long polling",
+                            "scheduler": "on (one leader per database)",
                         },
+                        "scheduler": "leading",
                     }
                     # Slack: a signed command into the shared HTTP server.
                     fake.app_url = f"http://127.0.0.1:{port}/slack/events"
