@@ -39,8 +39,11 @@ class Leadership:
     async def acquire(self, stop: asyncio.Event) -> bool:
         """Wait until this process leads (True) or ``stop`` is set (False)."""
         while not stop.is_set():
-            if await self._try():
-                return True
+            try:
+                if await self._try():
+                    return True
+            except Exception as error:  # a database blip: a standby keeps asking
+                log.warning("scheduler: could not ask for the lead: %s", type(error).__name__)
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(stop.wait(), ASK_EVERY_SECONDS)
         return False

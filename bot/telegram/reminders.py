@@ -27,8 +27,10 @@ from storage.models import Snapshot, Team
 
 log = logging.getLogger("bot.telegram")
 SNOOZE = "snooze"
-# Enough to keep the rate limiter's 30 a second busy; it queues the rest.
-CONCURRENCY = 30
+# Messages in flight at once. Enough for 30 a second at Telegram's round trip (under 0.3 s),
+# and few: a leader killed mid-send leaves at most this many sent but not marked, which the
+# next leader sends again.
+CONCURRENCY = 8
 
 
 def snooze_data(kind: str, team_id: int, snapshot_id: int | None) -> str:
