@@ -781,9 +781,15 @@ def _secret(value: SecretStr | None) -> str:
     show_default=True,
     help="Its port.",
 )
+@click.option(
+    "--no-telegram-polling",
+    is_flag=True,
+    help="Send Telegram messages (the scheduler's) but leave getUpdates to another replica: "
+    "Telegram serves one poller per bot token.",
+)
 @LANG_OPTION
 @_friendly_errors
-def serve(listen: str, port: int, lang: str | None) -> None:
+def serve(listen: str, port: int, no_telegram_polling: bool, lang: str | None) -> None:
     """Run Telegram (when TELEGRAM_BOT_TOKEN is set) and Slack (when SLACK_BOT_TOKEN, or
     SLACK_CLIENT_ID and SLACK_CLIENT_SECRET, are set) together until Ctrl-C or SIGTERM.
 
@@ -824,6 +830,7 @@ def serve(listen: str, port: int, lang: str | None) -> None:
         telegram_api_url=telegram_settings.api_url,
         slack=slack,
         slack_app_token=app_token or None,
+        telegram_polls=not no_telegram_polling,
     )
 
     async def run(assessments: Assessments, stop: asyncio.Event) -> None:

@@ -16,7 +16,7 @@ from bot.scheduling.runner import Scheduler
 from bot.scheduling.sender import Courier
 from bot.slack.app import SlackChannel, SlackConfig
 from bot.slack.server import MAX_BODY_BYTES, add_slack_routes, run_socket_mode
-from bot.telegram.app import build_application, run_polling
+from bot.telegram.app import build_application, run_polling, run_sending
 
 log = logging.getLogger("bot.serve")
 
@@ -29,6 +29,7 @@ class Channels:
     telegram_api_url: str = ""
     slack: SlackConfig | None = None
     slack_app_token: str | None = None  # set: Slack through Socket Mode, not HTTP
+    telegram_polls: bool = True  # False: another replica polls; this one only sends
 
 
 def describe(channels: Channels, *, host: str, port: int) -> dict[str, str]:
@@ -39,7 +40,7 @@ def describe(channels: Channels, *, host: str, port: int) -> dict[str, str]:
             "socket mode" if channels.slack_app_token else f"http://{host}:{port}/slack/events"
         )
     if channels.telegram_token:
-        running["telegram"] = "long polling"
+        running["telegram"] = "long polling" if channels.telegram_polls else "sending only"
     if running:
         running["scheduler"] = "on (one leader per database)"
     return running
@@ -72,7 +73,11 @@ async def serve_channels(
         application = build_application(
             assessments, channels.telegram_token, channels.telegram_api_url
         )
-        jobs["telegram"] = run_polling(application, stop)
+        jobs["telegram"] = (
+            run_polling(application, stop)
+            if channels.telegram_polls
+            else run_sending(application, stop)
+        )
         couriers.append(application.bot_data["channel"].courier)
     scheduler = Scheduler(assessments, couriers, **(scheduler_options or {}))
     if couriers:

@@ -136,10 +136,12 @@ class SlackCourier:
             return Skip("not a person")
         if (later := self.reminders.slot(found, user.timezone)) is not None:
             return later
+        # In the team's time zone: the invitation shows the deadline's date as the channel's
+        # announcement and the nudges do (in UTC it may already be the next day).
+        deadline = (snapshot.deadline or message.due).astimezone(found.cadence.zone)
         invitation = Invitation(
-            found.team.id, snapshot.number, snapshot.invite_token or "",
-            snapshot.deadline or message.due, created=True,
-        )  # fmt: skip
+            found.team.id, snapshot.number, snapshot.invite_token or "", deadline, created=True
+        )
         channel, ts = await self.dm.invite(client, user, found.team, invitation)
         await self.shared.rosters.add_invitee(
             found.team.id, snapshot.number, Invited(user.id, user.name, channel, ts, user.timezone)

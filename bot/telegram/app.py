@@ -230,3 +230,10 @@ async def run_polling(application: TelegramApplication, stop: asyncio.Event) -> 
         await stop.wait()
         await application.updater.stop()
         await application.stop()
+
+
+async def run_sending(application: TelegramApplication, stop: asyncio.Event) -> None:
+    """The bot ready to send (the scheduler's messages) without polling for updates: another
+    replica polls, since Telegram serves one getUpdates poller per token."""
+    async with application:
+        await stop.wait()
