@@ -8,6 +8,7 @@ courier's business. Every event is one transaction, so a crash leaves it either 
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import logging
 import secrets
@@ -187,9 +188,16 @@ class Cycle:
         """Close the snapshot and queue its report (or, with no answers, say so)."""
         team = await self.assessments.team(team_id)
         kind = "report"
-        try:
-            await self.assessments.close(team, SCHEDULER)
-        except UserError:
+        async with self.database.reading() as session:
+            snapshot = await session.get(Snapshot, snapshot_id)
+        closed = False
+        # Close the team's open snapshot only if it is this one: a job that runs late (the
+        # scheduler was down) may find this one closed by hand and its successor open.
+        if snapshot is not None and snapshot.status == "open":
+            with contextlib.suppress(UserError):
+                await self.assessments.close(team, SCHEDULER)
+                closed = True
+        if not closed:
             async with self.database.reading() as session:
                 snapshot = await session.get(Snapshot, snapshot_id)
             closed_before = snapshot is not None and (
