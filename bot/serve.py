@@ -56,7 +56,9 @@ async def serve_channels(
     scheduler_options: dict[str, float] | None = None,
 ) -> None:
     """Run every channel until ``stop`` is set, or until one fails (its error is raised once
-    the others have stopped too)."""
+    the others have stopped too). The scheduler stops first, so that the messages its
+    senders have in hand go out while the channels' clients are still open."""
+    channels_stop = asyncio.Event()
     running = describe(channels, host=host, port=port)
     jobs: dict[str, Coroutine[Any, Any, None]] = {}
     server = web.Application(client_max_size=MAX_BODY_BYTES)
@@ -64,7 +66,9 @@ async def serve_channels(
     if channels.slack is not None:
         slack = SlackChannel(assessments, channels.slack)
         if channels.slack_app_token:
-            jobs["slack"] = run_socket_mode(slack, stop, app_token=channels.slack_app_token)
+            jobs["slack"] = run_socket_mode(
+                slack, channels_stop, app_token=channels.slack_app_token
+            )
         else:
             await slack.prepare()
             add_slack_routes(server, slack)
@@ -74,9 +78,9 @@ async def serve_channels(
             assessments, channels.telegram_token, channels.telegram_api_url
         )
         jobs["telegram"] = (
-            run_polling(application, stop)
+            run_polling(application, channels_stop)
             if channels.telegram_polls
-            else run_sending(application, stop)
+            else run_sending(application, channels_stop)
         )
         couriers.append(application.bot_data["channel"].courier)
     scheduler = Scheduler(assessments, couriers, **(scheduler_options or {}))
@@ -104,6 +108,9 @@ async def serve_channels(
         await asyncio.wait([stopping, *tasks.values()], return_when=asyncio.FIRST_COMPLETED)
         stop.set()  # one channel failed or a signal came: all of them stop
         stopping.cancel()
+        if "scheduler" in tasks:
+            await asyncio.wait([tasks["scheduler"]])
+        channels_stop.set()
         # Each channel finishes what it has in hand; the first failure is raised.
         for result in await asyncio.gather(*tasks.values(), return_exceptions=True):
             if isinstance(result, BaseException):

@@ -123,12 +123,25 @@ async def finish(
 
 
 async def retry_later(
-    session: AsyncSession, message_id: int, not_before: dt.datetime, error: str
+    session: AsyncSession,
+    message_id: int,
+    not_before: dt.datetime,
+    error: str | None,
+    *,
+    failed: bool = True,
 ) -> None:
+    """Back to the queue until ``not_before``; a wait that was no failure (outside the
+    recipient's working hours) doesn't count as an attempt."""
+    attempts = OutboxMessage.attempts if failed else OutboxMessage.attempts - 1
     await session.execute(
         update(OutboxMessage)
         .where(OutboxMessage.id == message_id)
-        .values(status=PENDING, not_before=not_before, error=error[:200])
+        .values(
+            status=PENDING,
+            not_before=not_before,
+            error=error[:200] if error else None,
+            attempts=attempts,
+        )
     )
 
 

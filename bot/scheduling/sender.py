@@ -123,7 +123,7 @@ class Sender:
                          message.recipient, outcome.reason)  # fmt: skip
                 await outbox.finish(session, [message.id], outbox.SKIPPED, outcome.reason)
             else:
-                await outbox.retry_later(session, message.id, outcome.at, "later")
+                await outbox.retry_later(session, message.id, outcome.at, None, failed=False)
 
     async def _failed(self, message: Outgoing, error: Exception) -> None:
         reason = f"{type(error).__name__}: {error}"[:200]

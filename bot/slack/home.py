@@ -149,10 +149,12 @@ class Home:
                 response_action="errors", errors={"deadline": loc._("Please check the values.")}
             )
             return
-        await ack()
+        # Stored before the modal closes: whoever looks next (the App Home, /maturity
+        # schedule, the scheduler) sees it.
         await self.shared.rosters.save_schedule(
             team.id, schedule, by=user.name, timezone=user.timezone
         )
+        await ack()
         try:
             await self.publish(client, user.id)
         except SlackApiError as error:

@@ -450,13 +450,6 @@ async def test_a_late_deadline_leaves_the_next_snapshot_alone(
     assert [s.status for s in await snapshots(database, team.id)] == ["closed", "open"]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="serve_channels stops the Telegram application (and its bot's HTTP client) at the "
-    "same time as the scheduler, so the outbox sender can't finish the message in flight: "
-    "the report's photo is out, its text fails, and after the restart the whole report is "
-    "posted again. The scheduler should stop before the channels whose bots it sends with.",
-)
 async def test_a_stop_while_the_report_goes_out_does_not_post_it_twice(
     bot_api: FakeBotApi, assessments: Assessments
 ) -> None:
