@@ -24,7 +24,16 @@ from bot.assessments import (
 from bot.rosters import Invited
 from bot.scheduling.reminders import Reminders, parse_away, zone_or_none
 from bot.slack.blocks import Block, actions, button, escape, report_blocks, section
-from bot.slack.common import PLATFORM, Body, Shared, SlackUser, log, personal_team_id, team_key
+from bot.slack.common import (
+    PLATFORM,
+    Body,
+    Shared,
+    SlackUser,
+    channel_members,
+    log,
+    personal_team_id,
+    team_key,
+)
 from bot.slack.dm import DirectMessages
 from bot.slack.home import Home
 from bot.slack.results import Results
@@ -225,7 +234,7 @@ class Commands:
             )
             return
         try:
-            members = await self._members(call.client, call.channel)
+            members = await channel_members(call.client, call.channel)
         except SlackApiError as error:
             log.info("members not listed: %s", error.response.get("error"))
             members = []
@@ -309,16 +318,6 @@ class Commands:
             )
             return False
         return True
-
-    async def _members(self, client: AsyncWebClient, channel: str) -> list[str]:
-        members: list[str] = []
-        cursor = None
-        while True:
-            page = await client.conversations_members(channel=channel, cursor=cursor, limit=200)
-            members += page.get("members") or []
-            cursor = (page.get("response_metadata") or {}).get("next_cursor")
-            if not cursor:
-                return members
 
     async def _invite_all(
         self,

@@ -44,6 +44,18 @@ def personal_team_id(user_id: str) -> str:
     return f"personal:{user_id}"
 
 
+async def channel_members(client: AsyncWebClient, channel: str) -> list[str]:
+    """Every member of the channel, page by page (`conversations.members`)."""
+    members: list[str] = []
+    cursor = None
+    while True:
+        page = await client.conversations_members(channel=channel, cursor=cursor, limit=200)
+        members += page.get("members") or []
+        cursor = (page.get("response_metadata") or {}).get("next_cursor")
+        if not cursor:
+            return members
+
+
 @dataclass(frozen=True)
 class SlackUser:
     id: str

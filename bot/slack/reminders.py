@@ -19,7 +19,7 @@ from bot.scheduling import reminders as kinds
 from bot.scheduling.reminders import Context, Reminders, parse_snooze, snoozed_text
 from bot.scheduling.sender import Outcome, Outgoing, Skip
 from bot.slack.blocks import actions, button, context, escape, section
-from bot.slack.common import PLATFORM, Body, Shared, channel_of, workspace_of_team
+from bot.slack.common import PLATFORM, Body, Shared, channel_members, channel_of, workspace_of_team
 from bot.slack.dm import START_ACTION, DirectMessages
 from bot.slack.results import Results
 from conversations.i18n import Localizer
@@ -104,7 +104,7 @@ class SlackCourier:
             await client.chat_postMessage(channel=channel, text=text,
                                           blocks=[section(f"📝 {escape(text)}")])  # fmt: skip
             await self.reminders.fan_out(
-                message, kinds.INVITE, await self._members(client, channel)
+                message, kinds.INVITE, await channel_members(client, channel)
             )
         elif kind == kinds.NUDGE_ROUND:
             today = dt.datetime.now(found.cadence.zone).date()
@@ -117,16 +117,6 @@ class SlackCourier:
         else:
             return await self._nudge(client, message, found, snapshot)
         return None
-
-    async def _members(self, client: AsyncWebClient, channel: str) -> list[str]:
-        members: list[str] = []
-        cursor = None
-        while True:
-            page = await client.conversations_members(channel=channel, cursor=cursor, limit=200)
-            members += page.get("members") or []
-            cursor = (page.get("response_metadata") or {}).get("next_cursor")
-            if not cursor:
-                return members
 
     async def _invite(
         self, client: AsyncWebClient, message: Outgoing, found: Context, snapshot: Snapshot
