@@ -29,10 +29,15 @@ def _time(text: str, field: str) -> str:
         raise UserError(N_("Give times as HH:MM, for example 10:00."), field=field) from None
 
 
-def _days_in(value: int, low: int, high: int, field: str) -> int:
-    if not low <= value <= high:
+def _days_in(value: object, low: int, high: int, field: str) -> int:
+    """A whole number from ``low`` to ``high``, typed or given ("ten", "7.5": UserError)."""
+    try:
+        number = int(str(value).strip())
+    except ValueError:
+        number = None
+    if number is None or not low <= number <= high:
         raise UserError(N_("{field} must be {low} to {high}."), field=field, low=low, high=high)
-    return value
+    return number
 
 
 def checked(changes: dict[str, Any]) -> dict[str, Any]:
@@ -45,7 +50,7 @@ def checked(changes: dict[str, Any]) -> dict[str, Any]:
         if name == "go_live":
             out[name] = None if str(value).lower() in ("none", "off", "-") else _date(str(value))
         elif name == "deadline_days":
-            out[name] = _days_in(int(value), 1, MAX_DEADLINE_DAYS, "deadline-days")
+            out[name] = _days_in(value, 1, MAX_DEADLINE_DAYS, "deadline-days")
         elif name in ("send_at",):
             out[name] = _time(str(value), name)
         elif name == "hours":
@@ -70,7 +75,9 @@ def checked(changes: dict[str, Any]) -> dict[str, Any]:
                        "deadline; e.g. 2,-1."),
                     field=name,
                 ) from None  # fmt: skip
-            out[name] = ",".join(str(n) for n in nudges)
+            for n in nudges:  # past a snapshot's longest deadline a nudge never falls due
+                _days_in(n, -MAX_DEADLINE_DAYS, MAX_DEADLINE_DAYS, "nudge-days")
+            out[name] = ",".join(str(n) for n in dict.fromkeys(nudges))
         elif name == "timezone":
             try:
                 ZoneInfo(str(value))
@@ -81,9 +88,9 @@ def checked(changes: dict[str, Any]) -> dict[str, Any]:
                 ) from None
             out[name] = str(value)
         elif name in ("first_after_days", "review_every_days", "review_before_days"):
-            out[name] = _days_in(int(value), 0, 366, name.replace("_", "-"))
+            out[name] = _days_in(value, 0, 366, name.replace("_", "-"))
         elif name in ("second_after_months", "every_months"):
-            out[name] = _days_in(int(value), 1, 24, name.replace("_", "-"))
+            out[name] = _days_in(value, 1, 24, name.replace("_", "-"))
     return out
 
 

@@ -14,6 +14,7 @@ from telegram.error import BadRequest
 
 from bot.assessments import UserError
 from bot.scheduling import settings
+from bot.scheduling.reminders import zone_or_none
 from bot.telegram.common import PLATFORM, Context, acknowledge
 from bot.telegram.groups import Groups
 from conversations.i18n import N_, Localizer, fold
@@ -79,8 +80,9 @@ class GroupSchedule(Groups):
             await acknowledge(query)
             return
         change: dict[str, Any] = {field: value}
-        if field == "go_live":
-            change[field] = dt.datetime.now(dt.UTC).date().isoformat()
+        if field == "go_live":  # today where the team is
+            zone = zone_or_none(team.timezone) or dt.UTC
+            change[field] = dt.datetime.now(zone).date().isoformat()
         await settings.save(self.assessments, team, change, self._actor(update))
         await acknowledge(query, None)
         text = await self._text(team, loc)
