@@ -138,9 +138,10 @@ class Reminders:
         return at, zone
 
     async def set_away(
-        self, external_id: str, name: str, until: dt.date | None, loc: Localizer
+        self, external_id: str, name: str, until: dt.date | None, loc: Localizer, back: str
     ) -> str:
-        """Record that the person is away until ``until`` (None: back); what to tell them."""
+        """Record that the person is away until ``until`` (None: back); what to tell them
+        (``back`` is the command that ends it early, as typed on the platform)."""
         async with self.database.transaction() as session:
             person = await repo.get_or_create_person(session, self.platform, external_id, name)
             person.away_until = until
@@ -148,8 +149,9 @@ class Reminders:
             return loc._("Welcome back: your reminders are on again.")
         return loc._(
             "Got it: no reminders until {date}, and you won't be counted as missing meanwhile. "
-            "Back earlier? Say “away off”.",
+            "Back earlier? Send {command}.",
             date=loc.date(until),
+            command=back,
         )
 
 

@@ -14,6 +14,7 @@ from conversations.i18n import N_, Localizer
 from storage import repository as repo
 from storage.models import Team
 
+MAX_NUDGES = 5  # fits the column: 5 × "-90," is 20 characters
 KIND_LABELS = {
     Kind.OPEN: N_("Next snapshot opens"),
     Kind.NUDGE: N_("Next nudge"),
@@ -75,6 +76,8 @@ def checked(changes: dict[str, Any]) -> dict[str, Any]:
                        "deadline; e.g. 2,-1."),
                     field=name,
                 ) from None  # fmt: skip
+            if len(nudges) > MAX_NUDGES:
+                raise UserError(N_("At most {most} nudges per snapshot."), most=MAX_NUDGES)
             for n in nudges:  # past a snapshot's longest deadline a nudge never falls due
                 _days_in(n, -MAX_DEADLINE_DAYS, MAX_DEADLINE_DAYS, "nudge-days")
             out[name] = ",".join(str(n) for n in dict.fromkeys(nudges))

@@ -581,7 +581,7 @@ class Commands:
         zone = zone_or_none(call.user.timezone) or dt.UTC
         until = parse_away(call.args, dt.datetime.now(zone).date())
         said = await Reminders(self.assessments, PLATFORM).set_away(
-            call.user.id, call.user.name, until, call.loc
+            call.user.id, call.user.name, until, call.loc, "/maturity away off"
         )
         await call.say(said)
 

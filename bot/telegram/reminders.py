@@ -202,7 +202,9 @@ class TelegramCourier:
         except UserError as error:
             await message.reply_text(error.localized(loc))
             return
-        said = await self.reminders.set_away(str(user.id), display_name(user), until, loc)
+        said = await self.reminders.set_away(
+            str(user.id), display_name(user), until, loc, "/away off"
+        )
         await message.reply_text(said)
 
 

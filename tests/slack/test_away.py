@@ -51,7 +51,7 @@ async def test_away_then_back_in_english_and_turkish(
         said = await told(fake, BOB, "away 2027-01-15")
         assert said == (
             "Got it: no reminders until January 15, 2027, and you won't be counted as missing "
-            "meanwhile. Back earlier? Say “away off”."
+            "meanwhile. Back earlier? Send /maturity away off."
         )
         assert await away_until(assessments, BOB) == dt.date(2027, 1, 15)
         said = await told(fake, AYSE, "izin 2027-01-15")  # her Slack is in Turkish

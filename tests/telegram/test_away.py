@@ -46,7 +46,7 @@ async def test_away_until_a_date_then_back(running: FakeBotApi, assessments: Ass
         said = await reply(api, bob, "/away 2027-01-15")
         assert said == (
             "Got it: no reminders until January 15, 2027, and you won't be counted as "
-            "missing meanwhile. Back earlier? Say “away off”."
+            "missing meanwhile. Back earlier? Send /away off."
         )
         assert await away_until(assessments, BOB) == dt.date(2027, 1, 15)
         said = await reply(api, ayse, "/away 2027-01-15")
