@@ -26,12 +26,14 @@ async def _insert_ignoring_duplicates(
 ) -> int:
     """Insert ``rows``, skipping those whose unique key exists; how many were new."""
     dialect = session.get_bind().dialect.name
+    insert = postgresql.insert(table) if dialect == "postgresql" else sqlite.insert(table)
+    # One statement, executed with many parameter sets (compiled once: a VALUES list of
+    # literal rows would be compiled again for every chunk); RETURNING counts the new rows.
+    statement = insert.on_conflict_do_nothing().returning(*table.primary_key.columns)
     added = 0
     for start in range(0, len(rows), INSERT_CHUNK):
-        chunk = rows[start : start + INSERT_CHUNK]
-        insert = postgresql.insert(table) if dialect == "postgresql" else sqlite.insert(table)
-        result = await session.execute(insert.values(list(chunk)).on_conflict_do_nothing())
-        added += max(result.rowcount, 0)  # type: ignore[attr-defined]
+        result = await session.execute(statement, list(rows[start : start + INSERT_CHUNK]))
+        added += len(result.all())
     return added
 
 

@@ -14,6 +14,8 @@ import logging
 from dataclasses import dataclass
 from typing import Protocol
 
+from sqlalchemy.ext.asyncio import AsyncSession
+
 from storage import outbox
 from storage.database import Database
 from storage.models import OutboxMessage
@@ -73,6 +75,8 @@ class Sender:
         self.database = database
         self.courier = courier
         self.wake = asyncio.Event()
+        self._marks: list[tuple[Outgoing, Outcome | Exception, asyncio.Future[None]]] = []
+        self._marking = asyncio.Lock()
 
     async def run(self, stop: asyncio.Event) -> None:
         """Send until ``stop`` is set; messages in flight then are finished, the rest stay
@@ -84,62 +88,97 @@ class Sender:
             log.warning("%s: %d message(s) a stopped sender had in hand are queued again",
                         platform, released)  # fmt: skip
         gate = asyncio.Semaphore(self.courier.concurrency)
+        in_hand: set[asyncio.Task[None]] = set()
         while not stop.is_set():
-            async with self.database.transaction() as session:
-                claimed = [Outgoing.of(row) for row in
-                           await outbox.claim(session, platform, _now(), BATCH)]  # fmt: skip
-            if not claimed:
-                await self._idle(stop)
+            # Claimed rows wait at the gate; more are claimed as they go, so one slow message
+            # never holds up the rest.
+            if len(in_hand) > BATCH // 2:
+                await asyncio.wait(in_hand, return_when=asyncio.FIRST_COMPLETED)
                 continue
-            await asyncio.gather(*(self._one(message, gate, stop) for message in claimed))
+            async with self.database.transaction() as session:
+                claimed = await outbox.claim(session, platform, _now(), BATCH - len(in_hand))
+            for row in claimed:
+                task = asyncio.create_task(self._one(Outgoing.of(row), gate, stop))
+                in_hand.add(task)
+                task.add_done_callback(in_hand.discard)
+            if not claimed:
+                await self._idle(stop, in_hand)
+        if in_hand:
+            await asyncio.gather(*in_hand)
 
-    async def _idle(self, stop: asyncio.Event) -> None:
+    async def _idle(self, stop: asyncio.Event, in_hand: set[asyncio.Task[None]]) -> None:
         self.wake.clear()
         waiters = [asyncio.ensure_future(stop.wait()), asyncio.ensure_future(self.wake.wait())]
-        await asyncio.wait(waiters, timeout=IDLE_POLL_SECONDS, return_when=asyncio.FIRST_COMPLETED)
+        await asyncio.wait(
+            [*waiters, *in_hand], timeout=IDLE_POLL_SECONDS, return_when=asyncio.FIRST_COMPLETED
+        )
         for waiter in waiters:
             waiter.cancel()
 
     async def _one(self, message: Outgoing, gate: asyncio.Semaphore, stop: asyncio.Event) -> None:
         async with gate:
             if stop.is_set():  # not started: back to the queue for the next sender
-                await self._settle(message, Later(_now()))
+                await self._mark(message, Later(_now()))
                 return
             try:
-                outcome = await self.courier.deliver(message)
+                outcome: Outcome | Exception = await self.courier.deliver(message)
             except asyncio.CancelledError:
                 raise
             except Exception as error:  # any failure: retried later, then given up
-                await self._failed(message, error)
-                return
-            await self._settle(message, outcome)
+                outcome = error
+            try:
+                await self._mark(message, outcome)
+            except Exception:  # left "sending": the next sender's start queues it again
+                log.exception("%s %s: its outcome was not recorded", message.kind, message.id)
 
-    async def _settle(self, message: Outgoing, outcome: Outcome) -> None:
+    async def _mark(self, message: Outgoing, outcome: Outcome | Exception) -> None:
+        """Record what became of the message, committed before this returns. Marks that
+        arrive while another commit runs go together in the next one (a group commit): one
+        transaction per message would cap sending at the database's commit rate."""
+        done = asyncio.get_running_loop().create_future()
+        self._marks.append((message, outcome, done))
+        async with self._marking:
+            if not done.done():
+                batch, self._marks = self._marks, []
+                try:
+                    await self._write(batch)
+                except Exception as error:
+                    for _message, _outcome, waiting in batch:
+                        if not waiting.done():
+                            waiting.set_exception(error)
+                    raise
+                for _message, _outcome, waiting in batch:
+                    waiting.set_result(None)
+        await done
+
+    async def _write(
+        self, batch: list[tuple[Outgoing, Outcome | Exception, asyncio.Future[None]]]
+    ) -> None:
+        sent = [message.id for message, outcome, _ in batch if outcome is None]
         async with self.database.transaction() as session:
-            if outcome is None:
-                await outbox.finish(session, [message.id], outbox.SENT)
-            elif isinstance(outcome, Skip):
-                log.info("%s %s to %r not sent: %s", message.kind, message.id,
-                         message.recipient, outcome.reason)  # fmt: skip
-                await outbox.finish(session, [message.id], outbox.SKIPPED, outcome.reason)
-            else:
-                await outbox.retry_later(session, message.id, outcome.at, None, failed=False)
+            if sent:
+                await outbox.finish(session, sent, outbox.SENT)
+            for message, outcome, _ in batch:
+                if isinstance(outcome, Skip):
+                    log.info("%s %s to %r not sent: %s", message.kind, message.id,
+                             message.recipient, outcome.reason)  # fmt: skip
+                    await outbox.finish(session, [message.id], outbox.SKIPPED, outcome.reason)
+                elif isinstance(outcome, Later):
+                    await outbox.retry_later(session, message.id, outcome.at, None, failed=False)
+                elif isinstance(outcome, Exception):
+                    await self._failed(session, message, outcome)
 
-    async def _failed(self, message: Outgoing, error: Exception) -> None:
+    @staticmethod
+    async def _failed(session: AsyncSession, message: Outgoing, error: Exception) -> None:
         reason = f"{type(error).__name__}: {error}"[:200]
-        async with self.database.transaction() as session:
-            if message.attempts >= MAX_ATTEMPTS:
-                log.error("%s %s to %r given up after %d attempts: %s", message.kind,
-                          message.id, message.recipient, message.attempts, reason)  # fmt: skip
-                await outbox.finish(session, [message.id], outbox.FAILED, reason)
-                return
-            wait = BACKOFF[min(message.attempts, len(BACKOFF)) - 1]
-            log.warning(
-                "%s %s failed (%s); retried in %d s", message.kind, message.id, reason, wait
-            )
-            await outbox.retry_later(
-                session, message.id, _now() + dt.timedelta(seconds=wait), reason
-            )
+        if message.attempts >= MAX_ATTEMPTS:
+            log.error("%s %s to %r given up after %d attempts: %s", message.kind,
+                      message.id, message.recipient, message.attempts, reason)  # fmt: skip
+            await outbox.finish(session, [message.id], outbox.FAILED, reason)
+            return
+        wait = BACKOFF[min(message.attempts, len(BACKOFF)) - 1]
+        log.warning("%s %s failed (%s); retried in %d s", message.kind, message.id, reason, wait)
+        await outbox.retry_later(session, message.id, _now() + dt.timedelta(seconds=wait), reason)
 
 
 def _now() -> dt.datetime:
