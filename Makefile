@@ -48,6 +48,7 @@ bench: compile-catalogs
 	$(BIN)/python -m bench.reports
 	$(BIN)/python -m bench.telegram --people 100
 	$(BIN)/python -m bench.slack --people 50
+	$(BIN)/python -m bench.reminders
 
 clean:
 	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache

@@ -51,6 +51,7 @@ import argparse
 import asyncio
 import contextlib
 import datetime as dt
+import gc
 import math
 import resource
 import statistics
@@ -243,6 +244,7 @@ async def due_at_once(size: int, limit: float) -> DueFigures:
             restarted, restarted_at = time.perf_counter(), dt.datetime.now(dt.UTC)
             database = Database(url)
             await database.check_schema()
+            gc.freeze()  # as csmm serve does once it has started
             sender = Sender(database, courier)
             task = asyncio.create_task(sender.run(stop))
             try:

@@ -4,6 +4,7 @@ server that also answers a health check."""
 from __future__ import annotations
 
 import asyncio
+import gc
 import logging
 from collections.abc import Coroutine
 from dataclasses import dataclass
@@ -100,6 +101,10 @@ async def serve_channels(
     server.router.add_get("/healthz", health)
     runner = web.AppRunner(server, access_log=None)
     await runner.setup()
+    # What start-up built lives as long as the process: full garbage collections skip it from
+    # here on (bench/reminders.py: event-loop stalls of 100–240 ms while draining the outbox
+    # became under 10 ms).
+    gc.freeze()
     tasks = {name: asyncio.create_task(job, name=name) for name, job in jobs.items()}
     try:
         await web.TCPSite(runner, host, port).start()
