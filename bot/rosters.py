@@ -36,6 +36,8 @@ class Schedule:
     deadline_days: int = 14
     send_at: dt.time = dt.time(10, 0)
     working_days: frozenset[int] = frozenset({1, 2, 3, 4, 5})  # ISO: Monday is 1
+    work_hours: tuple[dt.time, dt.time] = (dt.time(9, 0), dt.time(18, 0))
+    nudge_days: tuple[int, ...] = (2, -1)  # days in; negative: days before the deadline
 
     def __post_init__(self) -> None:
         if self.deadline_days not in DEADLINE_DAYS:
@@ -125,6 +127,8 @@ class Rosters:
             row.deadline_days,
             dt.time(hour, minute),
             frozenset(int(day) for day in row.working_days),
+            (dt.time.fromisoformat(row.work_start), dt.time.fromisoformat(row.work_end)),
+            tuple(int(n) for n in row.nudge_days.split(",") if n.strip()),
         )
 
     async def save_schedule(
@@ -142,6 +146,9 @@ class Rosters:
                 deadline_days=schedule.deadline_days,
                 send_at=schedule.send_at.strftime("%H:%M"),
                 working_days="".join(str(day) for day in sorted(schedule.working_days)),
+                work_start=schedule.work_hours[0].strftime("%H:%M"),
+                work_end=schedule.work_hours[1].strftime("%H:%M"),
+                nudge_days=",".join(str(n) for n in schedule.nudge_days),
             )
             await repo.record_audit(
                 session,

@@ -12,6 +12,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.assessments import MAX_DEADLINE_DAYS, UserError
 from bot.rosters import Schedule
+from bot.scheduling import settings
 from bot.slack.blocks import Block, button, context, escape, section
 from bot.slack.common import PLATFORM, Body, Shared, SlackUser, log, workspace_of_team
 from conversations.i18n import Localizer
@@ -238,6 +239,37 @@ def schedule_view(loc: Localizer, team: Team, current: Schedule) -> dict[str, An
                     ],
                 },
             },
+            {
+                "type": "input",
+                "block_id": "hours",
+                "label": {"type": "plain_text", "text": loc._("Working hours")},
+                "hint": {"type": "plain_text", "text": loc._("No messages outside them.")},
+                "element": {
+                    "type": "plain_text_input",
+                    "action_id": "value",
+                    "initial_value": "{}-{}".format(
+                        *(t.strftime("%H:%M") for t in current.work_hours)
+                    ),
+                },
+            },
+            {
+                "type": "input",
+                "block_id": "nudge_days",
+                "optional": True,
+                "label": {"type": "plain_text", "text": loc._("Nudges")},
+                "hint": {
+                    "type": "plain_text",
+                    "text": loc._(
+                        "Days after opening, and negative days before the deadline: 2,-1 is "
+                        "two days in and the day before. Empty: no nudges."
+                    ),
+                },
+                "element": {
+                    "type": "plain_text_input",
+                    "action_id": "value",
+                    "initial_value": ",".join(str(n) for n in current.nudge_days),
+                },
+            },
             context(escape(loc._("Times are in your Slack time zone."))),
         ],
     }
@@ -250,9 +282,22 @@ def read_schedule(values: dict[str, Any]) -> Schedule:
     send_at = values["send_at"]["value"]["selected_time"]
     days = values["working_days"]["value"].get("selected_options") or []
     hour, minute = (int(part) for part in str(send_at).split(":"))
+    extras: dict[str, str] = {}
+    for field in ("hours", "nudge_days"):
+        text = str((values.get(field) or {}).get("value", {}).get("value") or "")
+        try:
+            extras.update(settings.checked({field: text or "09:00-18:00"} if field == "hours"
+                                           else {field: text}))  # fmt: skip
+        except UserError as error:  # shown beside the field it is about
+            raise UserError(error.message, **{**error.params, "field": field}) from None
     return Schedule(
         go_live=dt.date.fromisoformat(go_live_text) if go_live_text else None,
         deadline_days=min(int(deadline), MAX_DEADLINE_DAYS + 1),
         send_at=dt.time(hour, minute),
         working_days=frozenset(int(day["value"]) for day in days),
+        work_hours=(
+            dt.time.fromisoformat(extras["work_start"]),
+            dt.time.fromisoformat(extras["work_end"]),
+        ),
+        nudge_days=tuple(int(n) for n in extras.get("nudge_days", "").split(",") if n),
     )

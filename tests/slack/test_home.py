@@ -136,6 +136,23 @@ async def test_schedule_modal_saves_the_settings_and_checks_them(
     status, body = await fake.submit_view(BOB, again, values)
     assert body["response_action"] == "errors"
 
+    # Working hours and nudges: wrong ones are shown beside their own field, right ones kept.
+    for field, typed in (("hours", "18:00-09:00"), ("hours", "9-5"), ("nudge_days", "2,x")):
+        wrong = {**values, field: {"value": {"type": "plain_text_input", "value": typed}}}
+        status, body = await fake.submit_view(ADMIN, again, wrong)
+        assert body["response_action"] == "errors" and field in body["errors"], (typed, body)
+    values["hours"] = {"value": {"type": "plain_text_input", "value": "08:30-17:00"}}
+    values["nudge_days"] = {"value": {"type": "plain_text_input", "value": "3, -2"}}
+    status, body = await fake.submit_view(ADMIN, again, values)
+    assert status == 200 and not body
+    schedule = await app.shared.rosters.schedule(team.id)
+    assert schedule.work_hours == (dt.time(8, 30), dt.time(17, 0))
+    assert schedule.nudge_days == (3, -2)
+    assert schedule.send_at == dt.time(9, 30)  # the rest as it was
+    await fake.command(ADMIN, CHANNEL, "schedule")
+    await fake.wait_for(lambda: len(fake.opened_views) == 3)
+    assert "08:30-17:00" in str(fake.opened_views[-1]) and "3,-2" in str(fake.opened_views[-1])
+
 
 async def test_typed_answers_in_the_dm_in_turkish(fake: FakeSlack, app: SlackChannel) -> None:
     team_channel(fake)
