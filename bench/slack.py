@@ -75,7 +75,7 @@ from bot.slack.server import MAX_BODY_BYTES, run_http
 from conversations.questionnaire import load_questionnaire
 from storage.database import Database
 from tests.slack.fake_slack import JSON, FakeSlack, Message
-from tests.slack.helpers import free_port, settle
+from tests.slack.helpers import free_port, listening, settle
 from tests.slack.journey import ANSWER, CONTROLS
 
 CHANNEL = "C0BENCH"
@@ -458,18 +458,6 @@ async def _fake_side(connection: Connection, plan: Plan) -> None:
 
 
 # ---------------------------------------------------------------------- the apps
-
-
-async def listening(port: int) -> None:
-    for _ in range(500):
-        try:
-            _reader, writer = await asyncio.open_connection("127.0.0.1", port)
-        except OSError:
-            await asyncio.sleep(0.01)
-            continue
-        writer.close()
-        return
-    raise SystemExit(f"the app never listened on port {port}")
 
 
 @contextlib.asynccontextmanager

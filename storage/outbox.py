@@ -49,9 +49,10 @@ async def record_run(
     return await _insert_ignoring_duplicates(session, ScheduleRun.__table__, [row]) == 1  # type: ignore[arg-type]
 
 
-async def runs(session: AsyncSession, team_id: int, kind: str) -> list[ScheduleRun]:
-    query = select(ScheduleRun).where(ScheduleRun.team_id == team_id, ScheduleRun.kind == kind)
-    return list((await session.scalars(query.order_by(ScheduleRun.due))).all())
+async def runs(session: AsyncSession, team_id: int) -> set[tuple[str, dt.datetime]]:
+    """(kind, due) of every event of the team that has run."""
+    query = select(ScheduleRun.kind, ScheduleRun.due).where(ScheduleRun.team_id == team_id)
+    return {(kind, due) for kind, due in (await session.execute(query)).all()}
 
 
 # ---------------------------------------------------------------------- the outbox
@@ -157,14 +158,6 @@ async def release_unfinished(session: AsyncSession, platform: str) -> int:
     return int(max(result.rowcount, 0))  # type: ignore[attr-defined]
 
 
-async def next_waiting(session: AsyncSession, platform: str) -> dt.datetime | None:
-    """When the platform's earliest pending message may go."""
-    query = select(func.min(OutboxMessage.not_before)).where(
-        OutboxMessage.platform == platform, OutboxMessage.status == PENDING
-    )
-    return (await session.execute(query)).scalar_one_or_none()
-
-
 async def counts(session: AsyncSession, team_id: int | None = None) -> dict[str, int]:
     """Outbox rows by status (one team's, or everyone's)."""
     query = select(OutboxMessage.status, func.count()).group_by(OutboxMessage.status)
@@ -174,25 +167,6 @@ async def counts(session: AsyncSession, team_id: int | None = None) -> dict[str,
 
 
 # ---------------------------------------------------------------------- people away
-
-
-async def set_away(
-    session: AsyncSession, platform: str, external_id: str, until: dt.date | None
-) -> bool:
-    """False when the person is not known here (has never used the bot)."""
-    result = await session.execute(
-        update(Person)
-        .where(Person.platform == platform, Person.external_id == external_id)
-        .values(away_until=until)
-    )
-    return bool(result.rowcount)  # type: ignore[attr-defined]
-
-
-async def away_until(session: AsyncSession, platform: str, external_id: str) -> dt.date | None:
-    query = select(Person.away_until).where(
-        Person.platform == platform, Person.external_id == external_id
-    )
-    return (await session.execute(query)).scalar_one_or_none()
 
 
 async def people_away(

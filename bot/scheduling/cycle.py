@@ -26,6 +26,12 @@ from storage.models import ScheduleRun, Snapshot, Team, TeamSchedule
 log = logging.getLogger("bot.scheduling")
 
 SCHEDULER = "(schedule)"  # the actor in the audit trail
+# The team messages the events queue, and the messages per person a courier fans some of
+# them out into: the outbox's kinds.
+ANNOUNCE, NUDGE_ROUND, REPORT, NO_ANSWERS, REVIEW = (
+    "announce", "nudge_round", "report", "no_answers", "review"
+)  # fmt: skip
+INVITE, NUDGE = "invite", "nudge"
 PLAN_AHEAD = dt.timedelta(days=400)  # openings further away are planned later
 # A missed event still runs this long after its time (a restart after an outage); later, it is
 # skipped and logged. A deadline always runs: an open snapshot must close some time.
@@ -68,6 +74,11 @@ def cadence_of(team: Team, schedule: TeamSchedule | None) -> Cadence:
     )
 
 
+async def team_cadence(session: AsyncSession, team: Team) -> Cadence:
+    """The team's cadence, its schedule read in ``session``."""
+    return cadence_of(team, await repo.team_schedule(session, team.id))
+
+
 @dataclass(frozen=True, order=True)
 class Planned:
     """An event that should have a scheduler job: when, what, for which team (and snapshot)."""
@@ -88,9 +99,6 @@ class Cycle:
         self.database = assessments.database
         self.platforms = platforms
 
-    async def cadence(self, session: AsyncSession, team: Team) -> Cadence:
-        return cadence_of(team, await repo.team_schedule(session, team.id))
-
     # ------------------------------------------------------------------ the plan
 
     async def plan(self, now: dt.datetime, team_id: int | None = None) -> list[Planned]:
@@ -110,12 +118,8 @@ class Cycle:
     async def _team_plan(
         self, session: AsyncSession, team: Team, now: dt.datetime
     ) -> list[Planned]:
-        cadence = await self.cadence(session, team)
-        done = {
-            (run.kind, run.due)
-            for kind in Kind
-            for run in await outbox.runs(session, team.id, kind)
-        }
+        cadence = await team_cadence(session, team)
+        done = await outbox.runs(session, team.id)
         # Events a little in the past are planned too (within their grace): a job lost while
         # it ran gets another, and running one twice is harmless.
         planned = [
@@ -154,7 +158,7 @@ class Cycle:
                 log.info("team %s: snapshot %s is still open; the scheduled one is skipped",
                          team_id, latest.number)  # fmt: skip
                 return
-            cadence = await self.cadence(session, team)
+            cadence = await team_cadence(session, team)
             snapshot = await repo.open_snapshot(
                 session, team_id, self.assessments.questionnaire.id,
                 self.assessments.questionnaire.version,
@@ -172,7 +176,7 @@ class Cycle:
                 number=snapshot.number,
                 deadline=snapshot.deadline.isoformat(),
             )
-            await outbox.enqueue(session, [self._row(team, "announce", due, snapshot)])
+            await outbox.enqueue(session, [self._row(team, ANNOUNCE, due, snapshot)])
         log.info("team %s: snapshot %s opened", team_id, snapshot.number)
 
     async def nudge(self, team_id: int, snapshot_id: int, due: dt.datetime) -> None:
@@ -182,12 +186,12 @@ class Cycle:
             if team is None or snapshot is None:
                 return
             if await outbox.record_run(session, team_id, Kind.NUDGE, due, snapshot_id):
-                await outbox.enqueue(session, [self._row(team, "nudge_round", due, snapshot)])
+                await outbox.enqueue(session, [self._row(team, NUDGE_ROUND, due, snapshot)])
 
     async def deadline(self, team_id: int, snapshot_id: int, due: dt.datetime) -> None:
         """Close the snapshot and queue its report (or, with no answers, say so)."""
         team = await self.assessments.team(team_id)
-        kind = "report"
+        kind = REPORT
         async with self.database.reading() as session:
             snapshot = await session.get(Snapshot, snapshot_id)
         closed = False
@@ -210,7 +214,7 @@ class Cycle:
                 await self._record_only(team_id, Kind.DEADLINE, due, snapshot_id)
                 return
             if snapshot.status == "open":
-                kind = "no_answers"
+                kind = NO_ANSWERS
         async with self.database.transaction() as session:
             snapshot = await session.get(Snapshot, snapshot_id)
             if await outbox.record_run(session, team_id, Kind.DEADLINE, due, snapshot_id):
@@ -224,7 +228,7 @@ class Cycle:
             if team is None or snapshot is None:
                 return
             if await outbox.record_run(session, team_id, Kind.REVIEW, due, snapshot_id):
-                await outbox.enqueue(session, [self._row(team, "review", due, snapshot)])
+                await outbox.enqueue(session, [self._row(team, REVIEW, due, snapshot)])
 
     # ------------------------------------------------------------------ helpers
 

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from bot.assessments import Assessments, UserError
-from bot.scheduling.cycle import cadence_of
+from bot.scheduling.cycle import team_cadence
 from bot.scheduling.sender import Later, Outgoing, Skip
 from conversations.cadence import Cadence
 from conversations.i18n import N_, Localizer
@@ -19,12 +19,6 @@ from storage import repository as repo
 from storage.models import Person, Snapshot, Team
 
 SUBMITTED = ResponseStatus.SUBMITTED.value
-# Messages for one person, fanned out of a team's message.
-INVITE, NUDGE = "invite", "nudge"
-# A team's own messages.
-ANNOUNCE, NUDGE_ROUND, REPORT, NO_ANSWERS, REVIEW = (
-    "announce", "nudge_round", "report", "no_answers", "review"
-)  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -57,8 +51,7 @@ class Reminders:
             snapshot = (
                 await session.get(Snapshot, message.snapshot_id) if message.snapshot_id else None
             )
-            return Context(team, cadence_of(team, await repo.team_schedule(session, team.id)),
-                           snapshot)  # fmt: skip
+            return Context(team, await team_cadence(session, team), snapshot)
 
     async def fan_out(self, message: Outgoing, kind: str, recipients: list[str]) -> int:
         """Queue ``kind`` for each recipient, keyed by the team message's due time, so a
@@ -127,7 +120,7 @@ class Reminders:
             team = await session.get(Team, team_id)
             if team is None:
                 return None
-            cadence = cadence_of(team, await repo.team_schedule(session, team_id))
+            cadence = await team_cadence(session, team)
         zone = zone_or_none(timezone) or cadence.zone
         tomorrow = dt.datetime.now(zone).date() + dt.timedelta(days=1)
         at = cadence.at(cadence.working_day_from(tomorrow), cadence.send_at, zone)
@@ -153,6 +146,23 @@ class Reminders:
             date=loc.date(until),
             command=back,
         )
+
+
+def no_answers_text(loc: Localizer, number: int) -> str:
+    return loc._(
+        "Snapshot {number} reached its deadline without any answers, so there are no results "
+        "to show. It stays open: answers are still welcome, and an administrator can close it "
+        "once there are some.",
+        number=number,
+    )
+
+
+def review_text(loc: Localizer, open_items: int) -> str:
+    return loc.ngettext(
+        "Time for the action-plan review: {n} item is still open.",
+        "Time for the action-plan review: {n} items are still open.",
+        open_items,
+    )
 
 
 def snoozed_text(loc: Localizer, at: dt.datetime, zone: ZoneInfo, name: str) -> str:

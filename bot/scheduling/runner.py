@@ -155,25 +155,24 @@ class Scheduler:
             jobs.bind(None)
             engine.dispose()
 
-    async def replan(self, scheduler: AsyncIOScheduler | None = None) -> list[Planned]:
+    async def replan(self, scheduler: AsyncIOScheduler) -> None:
         """Give every planned event its job and drop jobs the plan no longer has."""
         now = dt.datetime.now(dt.UTC)
         planned = await self.cycle.plan(now)
-        if scheduler is None:
-            return planned
         async with self.assessments.database.no_transaction_open():
             self._lay_plan(scheduler, planned, now)
         for sender in self.senders:
             sender.wake.set()
-        return planned
 
     @staticmethod
     def _lay_plan(scheduler: AsyncIOScheduler, planned: list[Planned], now: dt.datetime) -> None:
         wanted = {item.job_id: item for item in planned}
+        existing = set()
         for job in scheduler.get_jobs():
-            if job.id not in wanted and job.next_run_time and job.next_run_time > now:
+            if job.id in wanted or not job.next_run_time or job.next_run_time <= now:
+                existing.add(job.id)
+            else:
                 job.remove()  # the schedule changed, or the snapshot closed early
-        existing = {job.id for job in scheduler.get_jobs()}
         for job_id, item in wanted.items():
             if job_id in existing:
                 continue

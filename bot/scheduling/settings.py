@@ -8,7 +8,7 @@ from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from bot.assessments import MAX_DEADLINE_DAYS, Assessments, UserError
-from bot.scheduling.cycle import Cycle, cadence_of, hhmm
+from bot.scheduling.cycle import Cycle, hhmm, team_cadence
 from conversations.cadence import Kind
 from conversations.i18n import N_, Localizer
 from storage import repository as repo
@@ -121,9 +121,8 @@ async def describe(assessments: Assessments, team: Team, loc: Localizer) -> list
     """The schedule in words, then the next event of each kind, in the team's local time."""
     async with assessments.database.reading() as session:
         found = await session.get(Team, team.id)
-        row = await repo.team_schedule(session, team.id)
-    assert found is not None
-    cadence = cadence_of(found, row)
+        assert found is not None
+        cadence = await team_cadence(session, found)
     lines = [
         loc._("Schedule of {team} (time zone {zone}):", team=found.name, zone=cadence.timezone),
         loc._("Go-live: {date}", date=loc.date(cadence.go_live))

@@ -15,8 +15,15 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.assessments import Invitation
 from bot.rosters import Invited
-from bot.scheduling import reminders as kinds
-from bot.scheduling.reminders import Context, Reminders, parse_snooze, snoozed_text
+from bot.scheduling import cycle as kinds
+from bot.scheduling.reminders import (
+    Context,
+    Reminders,
+    no_answers_text,
+    parse_snooze,
+    review_text,
+    snoozed_text,
+)
 from bot.scheduling.sender import Outcome, Outgoing, Skip
 from bot.slack.blocks import actions, button, context, escape, section
 from bot.slack.common import PLATFORM, Body, Shared, channel_members, channel_of, workspace_of_team
@@ -82,12 +89,7 @@ class SlackCourier:
         elif snapshot is None:
             return Skip("no snapshot")
         elif kind == kinds.NO_ANSWERS:
-            text = team_loc._(
-                "Snapshot {number} reached its deadline without any answers, so there are no "
-                "results to show. It stays open: answers are still welcome, and an "
-                "administrator can close it once there are some.",
-                number=snapshot.number,
-            )
+            text = no_answers_text(team_loc, snapshot.number)
             await client.chat_postMessage(
                 channel=channel, text=text, blocks=[section(escape(text))]
             )
@@ -179,11 +181,7 @@ class SlackCourier:
         open_items = sum(not item.done for item in plan.items)
         if not open_items:
             return Skip("no open action items")
-        text = loc.ngettext(
-            "Time for the action-plan review: {n} item is still open.",
-            "Time for the action-plan review: {n} items are still open.",
-            open_items,
-        )
+        text = review_text(loc, open_items)
         snooze = button(loc._("Snooze until tomorrow"), SNOOZE_ACTION,
                         snooze_value(kinds.REVIEW, team.id, message.snapshot_id))  # fmt: skip
         await client.chat_postMessage(

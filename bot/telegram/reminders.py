@@ -15,8 +15,16 @@ from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, Message, U
 from telegram.error import BadRequest, Forbidden
 
 from bot.assessments import Assessments, UserError
-from bot.scheduling import reminders as kinds
-from bot.scheduling.reminders import Context, Reminders, parse_away, parse_snooze, snoozed_text
+from bot.scheduling import cycle as kinds
+from bot.scheduling.reminders import (
+    Context,
+    Reminders,
+    no_answers_text,
+    parse_away,
+    parse_snooze,
+    review_text,
+    snoozed_text,
+)
 from bot.scheduling.sender import Outcome, Outgoing, Skip
 from bot.telegram.common import PLATFORM, Handlers, acknowledge, display_name, is_personal
 from bot.telegram.common import Context as Context_
@@ -75,7 +83,7 @@ class TelegramCourier:
         elif snapshot is None:
             return Skip("no snapshot")
         elif kind == kinds.NO_ANSWERS:
-            await self.bot.send_message(group, no_answers_text(team_loc, snapshot))
+            await self.bot.send_message(group, no_answers_text(team_loc, snapshot.number))
         elif snapshot.status != "open":
             return Skip("snapshot closed")
         elif kind == kinds.ANNOUNCE:
@@ -143,7 +151,9 @@ class TelegramCourier:
         group = int(team.external_id)
         snooze = self._snooze(loc, kinds.REVIEW, team.id, message.snapshot_id)
         await self.bot.send_message(
-            group, review_text(loc, open_items), reply_markup=InlineKeyboardMarkup([[snooze]])
+            group,
+            "🔁 " + review_text(loc, open_items),
+            reply_markup=InlineKeyboardMarkup([[snooze]]),
         )
         await self.bot.send_message(group, checklist.text, reply_markup=checklist.keyboard)
         return None
@@ -254,20 +264,3 @@ def invitation_text(
 def _deadline_day(context: Context, snapshot: Snapshot) -> dt.date | None:
     """The deadline's date where the team is."""
     return context.cadence.local_date(snapshot.deadline) if snapshot.deadline else None
-
-
-def no_answers_text(loc: Localizer, snapshot: Snapshot) -> str:
-    return loc._(
-        "Snapshot {number} reached its deadline without any answers, so there are no results "
-        "to show. It stays open: answers are still welcome, and an administrator can close it "
-        "once there are some.",
-        number=snapshot.number,
-    )
-
-
-def review_text(loc: Localizer, open_items: int) -> str:
-    return "🔁 " + loc.ngettext(
-        "Time for the action-plan review: {n} item is still open.",
-        "Time for the action-plan review: {n} items are still open.",
-        open_items,
-    )

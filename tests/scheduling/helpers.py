@@ -17,7 +17,7 @@ from bot.serve import Channels, serve_channels
 from storage.database import Database
 from storage.models import OutboxMessage, ScheduleRun, Snapshot
 from tests.slack.fake_slack import FakeSlack
-from tests.slack.helpers import config_for, free_port, settle
+from tests.slack.helpers import config_for, free_port, listening, settle
 from tests.telegram.fake_bot_api import FakeBotApi
 from tests.telegram.helpers import TOKEN
 
@@ -61,26 +61,12 @@ async def serving(
     if fake_slack is not None:
         fake_slack.app_url = f"http://127.0.0.1:{port}/slack/events"
     try:
-        await _listening(port, task)
+        await listening(port, task)
         yield
     finally:
         await settle()
         stop.set()
         await asyncio.wait_for(task, 30)
-
-
-async def _listening(port: int, task: asyncio.Task[None]) -> None:
-    for _ in range(500):
-        if task.done():
-            task.result()  # serve_channels failed: raise its error
-        try:
-            _reader, writer = await asyncio.open_connection("127.0.0.1", port)
-        except OSError:
-            await asyncio.sleep(0.01)
-            continue
-        writer.close()
-        return
-    raise AssertionError(f"nothing listens on port {port}")
 
 
 def telegram(fake: FakeBotApi) -> Channels:

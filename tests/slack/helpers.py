@@ -44,14 +44,7 @@ async def serving(
     port = free_port()
     stop = asyncio.Event()
     server = asyncio.create_task(run_http(channel, stop, host="127.0.0.1", port=port))
-    for _ in range(200):
-        try:
-            _reader, writer = await asyncio.open_connection("127.0.0.1", port)
-        except OSError:
-            await asyncio.sleep(0.01)
-            continue
-        writer.close()
-        break
+    await listening(port, server)
     fake.app_url = f"http://127.0.0.1:{port}/slack/events"
     try:
         yield channel
@@ -59,6 +52,22 @@ async def serving(
         await settle()
         stop.set()
         await server
+
+
+async def listening(port: int, server: asyncio.Task[None] | None = None) -> None:
+    """Wait until something accepts connections on ``port`` (the ``server`` task's error is
+    raised if it fails first)."""
+    for _ in range(500):
+        if server is not None and server.done():
+            server.result()
+        try:
+            _reader, writer = await asyncio.open_connection("127.0.0.1", port)
+        except OSError:
+            await asyncio.sleep(0.01)
+            continue
+        writer.close()
+        return
+    raise AssertionError(f"nothing listens on port {port}")
 
 
 async def settle() -> None:
