@@ -3,7 +3,7 @@ pace, and each message is marked as soon as it is sent.
 
 A message is marked "sending" before the courier is called and "sent" right after, each in its
 own short transaction: a sender that dies leaves at most the messages in flight unconfirmed,
-and the next sender sends those again (see the README's "Replicas").
+and the next sender sends those again (see docs/scheduling.md, "Replicas").
 """
 
 from __future__ import annotations
