@@ -73,6 +73,8 @@ class Team(Base):
     anonymity_threshold: Mapped[int] = mapped_column(Integer, default=3)
     # Exports name respondents only when the team chose so; otherwise R1, R2, …
     export_names: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    # Anonymous mode: submitted answers keep no link to the person (bot/anonymity.py).
+    anonymous: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
