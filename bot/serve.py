@@ -18,6 +18,7 @@ from bot.scheduling.sender import Courier
 from bot.slack.app import SlackChannel, SlackConfig
 from bot.slack.server import MAX_BODY_BYTES, add_slack_routes, run_socket_mode
 from bot.telegram.app import build_application, run_polling, run_sending
+from conversations.i18n import N_, Localizer
 
 log = logging.getLogger("bot.serve")
 
@@ -33,18 +34,33 @@ class Channels:
     telegram_polls: bool = True  # False: another replica polls; this one only sends
 
 
+CHANNEL_LABELS = {"slack": N_("Slack"), "telegram": N_("Telegram"), "scheduler": N_("Scheduler")}
+
+
 def describe(channels: Channels, *, host: str, port: int) -> dict[str, str]:
-    """Each channel that runs → how it reaches its platform."""
+    """Each channel that runs → how it reaches its platform (in English: the health check's
+    JSON is for machines; `startup_lines` says it in the operator's language)."""
     running: dict[str, str] = {}
     if channels.slack is not None:
         running["slack"] = (
-            "socket mode" if channels.slack_app_token else f"http://{host}:{port}/slack/events"
+            N_("socket mode") if channels.slack_app_token else f"http://{host}:{port}/slack/events"
         )
     if channels.telegram_token:
-        running["telegram"] = "long polling" if channels.telegram_polls else "sending only"
+        running["telegram"] = N_("long polling") if channels.telegram_polls else N_("sending only")
     if running:
-        running["scheduler"] = "on (one leader per database)"
+        running["scheduler"] = N_("on (one leader per database)")
     return running
+
+
+def startup_lines(channels: Channels, loc: Localizer, *, host: str, port: int) -> list[str]:
+    """What `csmm serve` prints as it starts: one line per channel, then the health check.
+    A URL is not in the catalog, so gettext hands it back unchanged."""
+    lines = [
+        loc._("{channel}: {how}", channel=loc._(CHANNEL_LABELS[name]), how=loc._(how))
+        for name, how in describe(channels, host=host, port=port).items()
+    ]
+    lines.append(loc._("Health: http://{address}:{port}/healthz", address=host, port=port))
+    return lines
 
 
 async def serve_channels(

@@ -11,6 +11,7 @@ from bot.assessments import MAX_DEADLINE_DAYS, Assessments, UserError
 from bot.scheduling.cycle import Cycle, hhmm, team_cadence
 from conversations.cadence import Kind
 from conversations.i18n import N_, Localizer
+from conversations.nudge_words import nudge_days_in_words
 from storage import repository as repo
 from storage.models import Team
 
@@ -137,12 +138,12 @@ async def describe(assessments: Assessments, team: Team, loc: Localizer) -> list
             deadline=cadence.deadline_days,
         ),
         loc._(
-            "Messages at {time} on {days}, within {start}–{end}; nudges on days {nudges}.",
+            "Messages at {time} on {days}, within {start}–{end}. Nudges: {nudges}.",
             time=loc.time(cadence.send_at),
             days=", ".join(loc.weekday(day) for day in sorted(cadence.working_days)),
             start=loc.time(cadence.work_start),
             end=loc.time(cadence.work_end),
-            nudges=", ".join(str(n) for n in cadence.nudge_days) or "–",
+            nudges=nudge_days_in_words(loc, cadence.nudge_days),
         ),
         loc._(
             "Action-plan reviews: every {every} days, and {before} days before each snapshot.",

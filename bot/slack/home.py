@@ -16,6 +16,7 @@ from bot.scheduling import settings
 from bot.slack.blocks import Block, button, context, escape, section
 from bot.slack.common import PLATFORM, Body, Shared, SlackUser, log, workspace_of_team
 from conversations.i18n import Localizer
+from conversations.nudge_words import nudge_days_in_words
 from conversations.report import history_line
 from storage.models import Team
 
@@ -262,7 +263,9 @@ def schedule_view(loc: Localizer, team: Team, current: Schedule) -> dict[str, An
                     "text": loc._(
                         "Days after opening, and negative days before the deadline: 2,-1 is "
                         "two days in and the day before. Empty: no nudges."
-                    ),
+                    )
+                    + " "
+                    + loc._("Now: {nudges}.", nudges=nudge_days_in_words(loc, current.nudge_days)),
                 },
                 "element": {
                     "type": "plain_text_input",

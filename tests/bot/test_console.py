@@ -241,7 +241,7 @@ def test_a_new_person_starts_in_the_terminals_language(database_url: str) -> Non
         timeout=120,
         check=False,
     )
-    assert "Takım lideri" in done.stdout
+    assert "Ekip lideri" in done.stdout
     # Their choice sticks: the next run in an English terminal still speaks Turkish.
     again = csmm(database_url, "console", "--team", "t", "--user", "a", stdin="")
     assert "Kanallar" in again.stdout

@@ -125,7 +125,7 @@ def test_interactive_terminal(database_url: str) -> None:
     assert terminal.exit_code() == 0
     text = terminal.screen.decode()
     assert "\x1b[" in text  # coloured output on a terminal
-    assert "Takım lideri" in text
+    assert "Ekip lideri" in text
 
 
 @pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
@@ -209,3 +209,49 @@ def test_first_runs_in_parallel_on_a_new_file(tmp_path: Path) -> None:
         assert "✓" in out
     rows = json.loads(csmm(url, "export", "--team", "t", "--format", "json").stdout)["answers"]
     assert len(rows) == 5
+
+
+README_SCRIPT = (
+    "(yes {value} | head -n 80; echo {submit}) | {csmm} console --team t --user a --lang {lang}"
+)
+
+
+@pytest.mark.parametrize(
+    ("first", "lang", "submit"),
+    [("3", "en", "submit"), ("4", "en", "submit"), ("2", "tr", "gönder")],
+)
+def test_the_readme_script_re_assesses_snapshot_after_snapshot(
+    database_url: str, first: str, lang: str, submit: str
+) -> None:
+    """The README's scripted run, through a real shell pipe, in snapshot 2 after answering
+    snapshot 1 differently: each "4" at a "what changed?" note answers the next question
+    instead of being refused, the script submits, and the next snapshot opens."""
+
+    def script(value: str) -> subprocess.CompletedProcess[str]:
+        command = README_SCRIPT.format(value=value, submit=submit, csmm=" ".join(CSMM), lang=lang)
+        done = subprocess.run(
+            ["bash", "-c", command],
+            capture_output=True,
+            text=True,
+            env=cli_env(database_url),
+            timeout=180,
+            check=False,
+        )
+        assert done.returncode == 0, done.stderr
+        assert "Traceback" not in done.stderr
+        return done
+
+    script(first)
+    assert csmm(database_url, "snapshot", "new", "--team", "t", "--by", "lead").returncode == 0
+    second = script("4").stdout
+    assert "A note needs words" not in second and "Not notu" not in second
+    level = "Level 4 · Optimized" if lang == "en" else "Yüksek Performans ve Kalite"
+    assert level in second
+    opened = csmm(database_url, "snapshot", "new", "--team", "t", "--by", "lead")
+    assert opened.returncode == 0, opened.stderr
+    assert "Snapshot 3 is open" in opened.stdout
+    answers = json.loads(
+        csmm(database_url, "export", "--team", "t", "--format", "json", "--snapshot", "2").stdout
+    )["answers"]
+    practices = [a for a in answers if a["kind"] == "practice"]
+    assert practices and all(a["state"] == "answered" and not a["note"] for a in practices)

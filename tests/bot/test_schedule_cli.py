@@ -90,7 +90,7 @@ def test_shows_the_defaults_without_dates(database_url: str, questionnaire: Ques
         "Snapshots: 14 days after go-live, then 3 months after it, then every 6 months; "
         "14 days to answer.",
         "Messages at 10:00 AM on Monday, Tuesday, Wednesday, Thursday, Friday, within "
-        "9:00 AM–6:00 PM; nudges on days 2, -1.",
+        "9:00 AM–6:00 PM. Nudges: 2 days after opening, 1 day before the deadline.",
         "Action-plan reviews: every 30 days, and 14 days before each snapshot.",
     ]
     _team, schedule, changes = stored(database_url)
@@ -113,7 +113,7 @@ def test_options_change_it_and_the_next_dates_are_local(
     assert lines[1] == "Go-live: March 1, 2027"
     assert lines[3] == (
         "Messages at 10:00 AM on Monday, Tuesday, Wednesday, Thursday, Sunday, within "
-        "9:00 AM–5:30 PM; nudges on days 2, -1."
+        "9:00 AM–5:30 PM. Nudges: 2 days after opening, 1 day before the deadline."
     )
     # Go-live + 14 days: Monday 15 March, at 10:00 in Istanbul (07:00 UTC).
     assert lines[-1] == "Next snapshot opens: March 15, 2027 10:00 AM"
@@ -165,7 +165,7 @@ def test_in_turkish(database_url: str, questionnaire: Questionnaire) -> None:
         )  # fmt: skip
     assert shown.exit_code == 0, shown.output
     lines = words(shown).splitlines()
-    assert lines[0] == "Support ekibinin takvimi (saat dilimi Europe/Istanbul):"
+    assert lines[0] == "Support için takvim (saat dilimi: Europe/Istanbul):"
     assert lines[1] == "Canlıya geçiş: 1 Mart 2027"
     assert "Pazartesi, Salı, Çarşamba, Perşembe, Cuma" in lines[3]
     assert lines[-1] == "Sonraki değerlendirme turunun açılışı: 15 Mart 2027 10:00"

@@ -115,7 +115,7 @@ async def test_language_is_per_person_and_the_team_language_is_for_admins(
     assert switched.text == "Bundan sonra size Türkçe yazacağım."
     await fake.command(BOB, CHANNEL, "yardım")
     helped = await said_to(fake, BOB, 2)
-    assert "*/maturity start* [gün ya da tarih]" in helped.text
+    assert "*/maturity başlat* [gün ya da tarih]" in helped.text
 
     await fake.command(BOB, CHANNEL, "language team tr")
     refused = await said_to(fake, BOB, 3)

@@ -616,19 +616,22 @@ async def test_a_button_pressed_after_the_snapshot_closed_changes_nothing(
 
 
 @pytest.mark.parametrize(
-    ("person", "unknown"),
-    [(BOB, "I don't know “frobnicate”"), (AYSE, "“frobnicate” komutunu tanımıyorum")],
+    ("person", "unknown", "listed"),
+    [
+        (BOB, "I don't know “frobnicate”", (HELP_LINE, "/maturity forget-me")),
+        (AYSE, "“frobnicate” komutunu tanımıyorum", ("/maturity başlat", "/maturity beni-unut")),
+    ],
     ids=["en", "tr"],
 )
 async def test_an_unknown_subcommand_gets_the_help(
-    fake: FakeSlack, app: SlackChannel, person: str, unknown: str
+    fake: FakeSlack, app: SlackChannel, person: str, unknown: str, listed: tuple[str, ...]
 ) -> None:
     team_channel(fake)
     status, _ = await fake.command(person, CHANNEL, "frobnicate now")
     assert status == 200
     said = await fake.wait_for(lambda: told(fake, person))
     assert len(said) == 1 and unknown in said[0], said
-    assert HELP_LINE in said[0] and "/maturity forget-me" in said[0]
+    assert all(subcommand in said[0] for subcommand in listed), said[0]
 
 
 async def test_a_bare_command_gets_the_help(fake: FakeSlack, app: SlackChannel) -> None:

@@ -20,12 +20,12 @@ async def test_a_turkish_person_answers_by_buttons_and_the_message_is_edited(
     assert "35 kısa soru" in str(welcome["text"])
     assert "1/35" in str(question["text"])
     labels = [b["text"] for b in buttons(question)]
-    assert "Takım lideri" in labels
+    assert "Ekip lideri" in labels
 
     api.press(ayse, question, data_for(question, "q:role:team_lead"))
     await api.wait_for(lambda: "2/35" in last_text(api, 501))
     edited = api.messages(501)[question["message_id"]]
-    assert "Takım lideri" in str(edited["text"])
+    assert "Ekip lideri" in str(edited["text"])
     assert not buttons(edited)  # the answered question keeps no dead keyboard
     assert any(c[0] == "answerCallbackQuery" for c in api.calls)
 

@@ -556,7 +556,7 @@ async def test_every_unexpected_update_gets_a_hint_or_is_ignored(
     api, q = running, question_ids(assessments)
     deniz = api.user(801, "Deniz", language_code="tr")
     await start(api, deniz)
-    typed = api.send_text(deniz, "2")  # question 1: Takım lideri
+    typed = api.send_text(deniz, "2")  # question 1: Ekip lideri
     await api.wait_for(lambda: bool(asked(api, 801, 2)))
     second = asked(api, 801, 2)[-1]
     before = await stored(assessments, 801)

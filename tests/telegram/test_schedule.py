@@ -114,7 +114,7 @@ async def test_schedule_shows_the_defaults_with_choices_for_administrators(
     assert "Go-live: not set (no snapshots are opened by the schedule)" in text
     assert "14 days to answer" in text
     assert "Messages at 10:00 AM on Monday, Tuesday, Wednesday, Thursday, Friday" in text
-    assert "within 9:00 AM–6:00 PM; nudges on days 2, -1." in text
+    assert "within 9:00 AM–6:00 PM. Nudges: 2 days after opening, 1 day before" in text
     assert "Next" not in text and "closes" not in text  # no go-live, no snapshot: no dates
     assert {str(b.get("callback_data")) for b in buttons(message)} == CHOICES
     labels = [str(b["text"]) for b in buttons(message)]
@@ -207,7 +207,7 @@ async def test_words_set_what_buttons_cannot(running: FakeBotApi, assessments: A
         said = plain(await reply(api, ada, "/schedule hours 08:30-17:30"))
         assert "within 8:30 AM–5:30 PM" in said
         said = plain(await reply(api, ada, "/schedule nudges 3,-2"))
-        assert "nudges on days 3, -2." in said
+        assert "Nudges: 3 days after opening, 2 days before the deadline." in said
         said = plain(await reply(api, ada, "/schedule deadline 10"))
         assert "10 days to answer." in said
         assert {str(b.get("callback_data")) for b in buttons(api.sent(GROUP)[-1])} == CHOICES
@@ -289,7 +289,7 @@ async def test_turkish_speakers_get_turkish(running: FakeBotApi, assessments: As
     with time_machine.travel(dt.datetime(2027, 1, 10, 12, 0, tzinfo=UTC), tick=True):
         message = await reply(api, ayse, "/schedule")
         text = plain(message)
-        assert text.startswith("🗓 Support ekibinin takvimi (saat dilimi UTC):")
+        assert text.startswith("🗓 Support için takvim (saat dilimi: UTC):")
         assert "Canlıya geçiş: belirlenmedi" in text
         labels = [str(b["text"]) for b in buttons(message)]
         assert "Yanıt için 14 gün" in labels and "Paz–Per" in labels

@@ -136,7 +136,7 @@ async def test_the_webhook_is_registered_with_its_secret_and_updates_are_answere
     press = api.press(ayse, question, data_for(question, "q:role:team_lead"))
     assert await hook.post(press) == 200
     await api.wait_for(lambda: "2/35" in last_text(api, 801))
-    assert "Takım lideri" in str(api.messages(801)[question["message_id"]]["text"])
+    assert "Ekip lideri" in str(api.messages(801)[question["message_id"]]["text"])
 
 
 async def test_requests_without_the_right_secret_are_refused(hook: Hook) -> None:
