@@ -11,6 +11,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from bot.assessments import Assessments, UserError
 from bot.scheduling.cycle import team_cadence
 from bot.scheduling.sender import Later, Outgoing, Skip
+from bot.scheduling.snooze_checks import SNOOZABLE, SnoozePress
 from conversations.cadence import Cadence
 from conversations.i18n import N_, Localizer
 from conversations.state import ResponseStatus
@@ -175,13 +176,14 @@ def snoozed_text(loc: Localizer, at: dt.datetime, zone: ZoneInfo, name: str) -> 
     )
 
 
-def parse_snooze(value: str) -> tuple[str, int, int | None] | None:
-    """(kind, team id, snapshot id) from a snooze button's value."""
+def parse_snooze(value: str) -> SnoozePress | None:
+    """Which reminder a snooze button's value names; None when it names none we send."""
     try:
         kind, team_id, snapshot_id = value.split(":")[-3:]
-        return kind, int(team_id), int(snapshot_id) or None
+        press = SnoozePress(kind, int(team_id), int(snapshot_id) or None)
     except ValueError:
         return None
+    return press if press.kind in SNOOZABLE else None
 
 
 MAX_AWAY_DAYS = 366

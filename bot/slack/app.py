@@ -238,10 +238,12 @@ class SlackChannel:
         async with self._busy():
             await self.dm.pressed(body, client)
 
-    async def _ticked(self, ack: AsyncAck, body: Body, client: AsyncWebClient) -> None:
+    async def _ticked(
+        self, ack: AsyncAck, body: Body, client: AsyncWebClient, respond: AsyncRespond
+    ) -> None:
         await ack()
         async with self._busy():
-            await self.results.ticked(body, client)
+            await self.results.ticked(body, client, respond)
 
     async def _forget(
         self, ack: AsyncAck, body: Body, client: AsyncWebClient, respond: AsyncRespond
@@ -255,10 +257,12 @@ class SlackChannel:
         async with self._busy():
             await self.dm.enter_from_home(body, client)
 
-    async def _snoozed(self, ack: AsyncAck, body: Body, client: AsyncWebClient) -> None:
+    async def _snoozed(
+        self, ack: AsyncAck, body: Body, client: AsyncWebClient, respond: AsyncRespond
+    ) -> None:
         await ack()
         async with self._busy():
-            await self.courier.snoozed(body, client)
+            await self.courier.snoozed(body, client, respond)
 
     async def _schedule_pressed(self, ack: AsyncAck, body: Body, client: AsyncWebClient) -> None:
         await ack()

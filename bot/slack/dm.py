@@ -40,12 +40,16 @@ from bot.slack.common import (
     personal_team_id,
     where_pressed,
 )
+from bot.slack.membership import may_join
 from conversations.engine import Turn
 from conversations.i18n import N_, Localizer
 from conversations.replies import AnswerEcho, Notice, QuestionReply, Reply, Submitted, Tone
 from storage.models import Team
 
 START_ACTION = "invite:start"
+NOT_A_MEMBER = N_(
+    "This invitation is for the members of {channel}; ask to be added to the channel."
+)
 
 
 @dataclass(frozen=True)
@@ -170,6 +174,11 @@ class DirectMessages:
                 return  # the same press again: its question is already on its way
             user = await self.shared.directory.user(client, user_id)
             try:
+                team = await self.assessments.invited_team(token)
+                if team is not None and not await may_join(
+                    client, self.assessments.database, team, token, user_id
+                ):
+                    raise UserError(NOT_A_MEMBER, channel=team.name)
                 opened = await self.assessments.join(
                     token, user.participant("", ""), fallback_locale=user.locale
                 )

@@ -10,6 +10,7 @@ import datetime as dt
 import logging
 from collections.abc import Awaitable, Callable
 
+from slack_bolt.context.respond.async_respond import AsyncRespond
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
@@ -25,9 +26,19 @@ from bot.scheduling.reminders import (
     snoozed_text,
 )
 from bot.scheduling.sender import Outcome, Outgoing, Skip
+from bot.scheduling.snooze_checks import may_snooze
 from bot.slack.blocks import actions, button, context, escape, section
-from bot.slack.common import PLATFORM, Body, Shared, channel_members, channel_of, workspace_of_team
+from bot.slack.common import (
+    PLATFORM,
+    Body,
+    Shared,
+    channel_members,
+    channel_of,
+    where_pressed,
+    workspace_of_team,
+)
 from bot.slack.dm import START_ACTION, DirectMessages
+from bot.slack.membership import tell_presser
 from bot.slack.results import Results
 from conversations.i18n import Localizer
 from storage.models import Snapshot, Team
@@ -192,15 +203,30 @@ class SlackCourier:
         await self.results.post_checklist(client, team)
         return None
 
-    async def snoozed(self, body: Body, client: AsyncWebClient) -> None:
+    async def snoozed(self, body: Body, client: AsyncWebClient, respond: AsyncRespond) -> None:
         """ "Snooze until tomorrow": the reminder is queued again, and its buttons give way to
-        when it comes back."""
+        when it comes back. Only for whom the reminder is (see snooze_checks)."""
         pressed = parse_snooze(str((body.get("actions") or [{}])[0].get("value", "")))
         message = body.get("message") or {}
-        if pressed is None or not message.get("ts"):
+        user_id, channel, _ts = where_pressed(body)
+        user = await self.shared.directory.user_or_none(client, user_id)
+
+        async def runs(team: Team) -> bool:
+            assert user is not None
+            return await self.shared.is_admin(user, team, workspace_of_team(team.external_id))
+
+        if (
+            pressed is None
+            or user is None
+            or not message.get("ts")
+            or not await may_snooze(self.reminders.database, PLATFORM, pressed, user.id, runs)
+        ):
+            loc = await self.shared.loc_for(client, user_id)
+            await tell_presser(
+                client, respond, channel, user_id, loc._("This button is not for you.")
+            )
             return
-        kind, team_id, snapshot_id = pressed
-        user = await self.shared.directory.user(client, str(body["user"]["id"]))
+        kind, team_id, snapshot_id = pressed.kind, pressed.team_id, pressed.snapshot_id
         recipient = user.id if kind == kinds.NUDGE else ""
         snoozed = await self.reminders.snooze(team_id, snapshot_id, kind, recipient, user.timezone)
         if snoozed is None:

@@ -3,17 +3,21 @@ its thread, the action plan as a live checklist; and exported documents."""
 
 from __future__ import annotations
 
+from slack_bolt.context.respond.async_respond import AsyncRespond
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.assessments import UserError
+from bot.assessments import ResultsWithheld, UserError
+from bot.press_checks import NO_LONGER_WORKS, NOT_FOR_YOU, checklist_team_id, refuse_tick
 from bot.reports.exports import export_csv
 from bot.reports.pdf import report_pdf
 from bot.slack.blocks import (
     checklist,
+    escape,
     headline,
     parse_plan_action,
     report_details,
+    section,
 )
 from bot.slack.common import (
     PLATFORM,
@@ -26,6 +30,7 @@ from bot.slack.common import (
     where_pressed,
     workspace_of,
 )
+from bot.slack.membership import in_channel, tell_presser
 from conversations.i18n import Localizer
 from storage.models import Team
 
@@ -38,12 +43,14 @@ class Results:
     def team_loc(self, team: Team) -> Localizer:
         return self.shared.localizer(team.locale)
 
-    async def close_and_post(self, client: AsyncWebClient, team: Team, by: str) -> int:
-        """Close the team's open snapshot and post its results; its number. The snapshot
+    async def close_and_post(
+        self, client: AsyncWebClient, team: Team, by: str
+    ) -> tuple[int, bool]:
+        """Close the team's open snapshot and post its results: its number, and whether the
+        results were shown (False: withheld below the anonymity threshold). The snapshot
         stays closed if posting fails (SlackApiError): `/maturity plan` posts again."""
         number = await self.assessments.close(team, by)
-        await self.post(client, team)
-        return number
+        return number, await self.post(client, team)
 
     async def when_everyone_submitted(self, client: AsyncWebClient, team_id: int) -> bool:
         """Everyone the snapshot went to has submitted: nothing more to wait for. True when
@@ -61,14 +68,22 @@ class Results:
             log.warning("results not posted: %s", error.response.get("error"))
         return True
 
-    async def post(self, client: AsyncWebClient, team: Team) -> None:
+    async def post(self, client: AsyncWebClient, team: Team) -> bool:
         """Level and scores as the parent message; chart, details and checklist in its
-        thread."""
+        thread. Below the team's anonymity threshold only how many responded and why nothing
+        more (then False)."""
         from bot.reports.charts import radar_png  # matplotlib loads only when a chart is drawn
 
         loc = self.team_loc(team)
         channel = channel_of(team.external_id)
-        built = await self.assessments.report(team, loc.locale)
+        try:
+            built = await self.assessments.report(team, loc.locale)
+        except ResultsWithheld as withheld:
+            text = withheld.localized(loc)
+            await client.chat_postMessage(
+                channel=channel, text=text, blocks=[section(escape(text))]
+            )
+            return False
         view = built.view
         top = headline(view)
         parent = await client.chat_postMessage(channel=channel, text=top.text, blocks=top.blocks)
@@ -97,6 +112,7 @@ class Results:
             await client.chat_postMessage(
                 channel=channel, thread_ts=thread, text=plan.text, blocks=plan.blocks
             )
+        return True
 
     async def post_checklist(self, client: AsyncWebClient, team: Team) -> None:
         plan = checklist(
@@ -106,16 +122,17 @@ class Results:
             channel=channel_of(team.external_id), text=plan.text, blocks=plan.blocks
         )
 
-    async def ticked(self, body: Body, client: AsyncWebClient) -> None:
+    async def ticked(self, body: Body, client: AsyncWebClient, respond: AsyncRespond) -> None:
         """A checklist checkbox: store the item's new state (who, when) and redraw the
-        checklist for everyone."""
+        checklist for everyone. Only the channel's members tick its plan."""
         action = (body.get("actions") or [{}])[0]
         target = parse_plan_action(str(action.get("action_id", "")))
         user_id, channel, ts = where_pressed(body)
         team = await self.assessments.team_at(PLATFORM, team_key(workspace_of(body), channel))
-        if target is None or team is None:
+        refusal = await self._refuse_tick(client, channel, user_id, target, team)
+        if refusal is not None or target is None or team is None:
             loc = await self.shared.loc_for(client, user_id)
-            await ephemeral(client, channel, user_id, loc._("This button no longer works."))
+            await tell_presser(client, respond, channel, user_id, loc._(refusal or NO_LONGER_WORKS))
             return
         snapshot_id, number = target
         done = bool(action.get("selected_options"))
@@ -136,6 +153,22 @@ class Results:
                 await client.chat_update(channel=channel, ts=ts, text=plan.text, blocks=plan.blocks)
             except SlackApiError as error:  # the tick is stored; the next redraw shows it
                 log.info("checklist not redrawn: %s", error.response.get("error"))
+
+    async def _refuse_tick(
+        self,
+        client: AsyncWebClient,
+        channel: str,
+        user_id: str,
+        target: tuple[int, int] | None,
+        team: Team | None,
+    ) -> str | None:
+        """Why the person may not tick this checklist here (a msgid); None: they may."""
+        if target is None:
+            return NO_LONGER_WORKS
+        if not await in_channel(client, channel, user_id):
+            return NOT_FOR_YOU
+        owner = await checklist_team_id(self.assessments.database, target[0])
+        return refuse_tick(owner, team.id if team else None)
 
     async def export(
         self, client: AsyncWebClient, user_id: str, team: Team, loc: Localizer, kind: str
@@ -167,22 +200,8 @@ class Results:
             initial_comment=loc._("{team}: the latest snapshot.", team=team.name),
         )
 
-    async def interim_hidden(self, team: Team, loc: Localizer) -> str | None:
-        """While a snapshot is open, results so far would show the few who submitted one by
-        one: below the team's anonymity threshold they stay hidden. The note saying so."""
-        if team.external_id.startswith("personal:"):
-            return None
-        try:
-            status = await self.assessments.status(team)
-        except UserError:
-            return None
-        count, needed = len(status.submitted), team.anonymity_threshold
-        if not status.is_open or count == 0 or count >= needed:
-            return None
-        return loc._(
-            "The results so far stay hidden until {needed} people have submitted (now "
-            "{count}), so no one's answers can be picked out. They are posted when the "
-            "assessment closes.",
-            needed=needed,
-            count=count,
-        )
+    async def withheld_note(self, team: Team, loc: Localizer) -> str | None:
+        """Below the team's anonymity threshold its results stay out of every channel
+        (bot/disclosure.py): what to say instead, with how many responded."""
+        withheld = await self.assessments.withheld(team)
+        return withheld.localized(loc) if withheld is not None else None

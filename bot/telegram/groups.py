@@ -22,7 +22,9 @@ from telegram import (
 )
 from telegram.error import TelegramError
 
+from bot.anonymity import anonymous_counts
 from bot.assessments import MAX_DEADLINE_DAYS, UserError, parse_deadline
+from bot.press_checks import ANOTHER_TEAM, NOT_FOR_YOU, checklist_team_id
 from bot.telegram.common import (
     PLATFORM,
     Context,
@@ -31,8 +33,9 @@ from bot.telegram.common import (
     display_name,
     personal_team_id,
 )
+from bot.telegram.membership import in_group
 from bot.telegram.render import fit, plan_text
-from bot.telegram.results import interim_hidden, post_results, send_export
+from bot.telegram.results import post_results, results_withheld, send_export
 from conversations.i18n import N_, Localizer
 from storage.models import Team
 
@@ -158,7 +161,9 @@ class Groups(Handlers):
         else:
             head = loc._("Snapshot {number} is closed.", number=found.number)
         lines = [head]
-        if found.submitted:
+        if found.anonymous:  # anonymous mode: how many, not who (bot/anonymity.py)
+            lines.append(anonymous_counts(loc, len(found.submitted), len(found.in_progress)))
+        elif found.submitted:
             lines.append(
                 loc._(
                     "Submitted ({count}): {names}",
@@ -166,7 +171,7 @@ class Groups(Handlers):
                     names=", ".join(found.submitted),
                 )
             )
-        if found.in_progress:
+        if found.in_progress and not found.anonymous:
             lines.append(
                 loc._(
                     "Still answering ({count}): {names}",
@@ -195,12 +200,7 @@ class Groups(Handlers):
         except UserError as error:
             await self.refuse(update, error, loc)
             return
-        await self.bot.send_message(
-            chat.id,
-            "✅ "
-            + loc._("Snapshot {number} is closed. Here are the team's results.", number=number),
-        )
-        await post_results(self, chat.id, team, loc)
+        await post_results(self, chat.id, team, loc, closed=number)
 
     async def report(self, update: Update, _context: Context) -> None:
         shown = await self._results_for(update)
@@ -229,7 +229,7 @@ class Groups(Handlers):
         if team is None or message is None:
             return None
         loc = self._team_loc(team)
-        if await interim_hidden(self, team, loc, message):
+        if await results_withheld(self, team, loc, message):
             return None
         return team, loc, message
 
@@ -307,8 +307,17 @@ class Groups(Handlers):
             await acknowledge(query, loc._("This button no longer works."))
             return
         snapshot_id, number, done = int(matched[1]), int(matched[2]), matched[3] == "1"
-        place = str(chat.id) if chat.type != Chat.PRIVATE else personal_team_id(user)
-        team = await self.assessments.team_at(PLATFORM, place)
+        in_a_group = chat.type != Chat.PRIVATE
+        if in_a_group and not await in_group(self.bot, chat.id, user.id):
+            await acknowledge(query, loc._(NOT_FOR_YOU))
+            return
+        team = await self.assessments.team_at(
+            PLATFORM, str(chat.id) if in_a_group else personal_team_id(user)
+        )
+        owner = await checklist_team_id(self.assessments.database, snapshot_id)
+        if owner is not None and (team is None or owner != team.id):
+            await acknowledge(query, loc._(ANOTHER_TEAM))
+            return
         if team is None:
             await acknowledge(query, loc._("This team no longer exists."))
             return

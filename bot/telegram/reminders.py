@@ -26,8 +26,10 @@ from bot.scheduling.reminders import (
     snoozed_text,
 )
 from bot.scheduling.sender import Outcome, Outgoing, Skip
+from bot.scheduling.snooze_checks import may_snooze
 from bot.telegram.common import PLATFORM, Handlers, acknowledge, display_name, is_personal
 from bot.telegram.common import Context as Context_
+from bot.telegram.membership import runs_team
 from bot.telegram.render import plan_text
 from bot.telegram.results import post_results
 from conversations.i18n import Localizer
@@ -180,10 +182,16 @@ class TelegramCourier:
             return
         pressed = parse_snooze(query.data or "")
         loc = self.handlers.loc_for(user)
-        if pressed is None:
-            await acknowledge(query)
+
+        async def runs(team: Team) -> bool:
+            return await runs_team(self.bot, team.external_id, user.id)
+
+        if pressed is None or not await may_snooze(
+            self.reminders.database, PLATFORM, pressed, str(user.id), runs
+        ):
+            await acknowledge(query, loc._("This button is not for you."))
             return
-        kind, team_id, snapshot_id = pressed
+        kind, team_id, snapshot_id = pressed.kind, pressed.team_id, pressed.snapshot_id
         recipient = str(user.id) if kind == kinds.NUDGE else ""
         snoozed = await self.reminders.snooze(team_id, snapshot_id, kind, recipient, None)
         await acknowledge(query)

@@ -200,14 +200,15 @@ async def first_nudge(
 async def snoozes(
     scene: Scene, reminder: dict[str, Any], nudge: dict[str, Any], token: str
 ) -> None:
-    """Dan snoozes the group's reminder, Bob his own: each is queued for the next working
-    day at 10:00, and the buttons give way to when."""
+    """Ada, an administrator, snoozes the group's reminder (a member may not: it is the whole
+    team's), Bob his own: each is queued for the next working day at 10:00, and the buttons
+    give way to when."""
     api = scene.api
     group_snooze, own_snooze = snooze_data(reminder), snooze_data(nudge)
     assert group_snooze is not None and own_snooze is not None
-    api.press(scene.people[DAN], reminder, group_snooze)
+    api.press(scene.people[ADMIN], reminder, group_snooze)
     api.press(scene.people[BOB], nudge, own_snooze)
-    for chat, message, name in ((GROUP, reminder, "Dan"), (BOB, nudge, "Bob")):
+    for chat, message, name in ((GROUP, reminder, "Ada"), (BOB, nudge, "Bob")):
         await api.wait_for(
             lambda c=chat, m=message, n=name: (
                 f"Snoozed by {n}" in str(api.messages(c)[m["message_id"]]["text"])
