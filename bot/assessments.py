@@ -29,6 +29,7 @@ from conversations.questions import QuestionSequence
 from conversations.report import ChangeNote, ReportView, SnapshotInfo, build_report
 from conversations.scoring import Result, score
 from conversations.state import ResponseState, ResponseStatus
+from storage import privacy
 from storage import repository as repo
 from storage.database import Database
 from storage.models import Snapshot, Team
@@ -742,11 +743,17 @@ class Assessments:
             await repo.record_audit(session, team.id, by, "team.export_names", names=names)
 
     async def forget_everywhere(
-        self, platform: str, person_id: str, *, own_teams: Sequence[str] = ()
+        self,
+        platform: str,
+        person_id: str,
+        *,
+        own_teams: Sequence[str] = (),
+        names: Sequence[str] = (),
     ) -> tuple[int, int]:
-        """A person's own request: their answers for every team, as `forget` does per team.
-        ``own_teams`` (external ids) are teams that are the person alone — named after them —
-        and go entirely."""
+        """A person's own request: their answers for every team, as `forget` does per team,
+        and every other trace of them (`storage.privacy`). ``own_teams`` (external ids) are
+        teams that are the person alone — named after them — and go entirely; ``names`` are
+        names they go by on the platform now, beside the stored one."""
         deleted = kept = 0
         async with self.database.transaction() as session:
             for external_id in own_teams:
@@ -754,6 +761,12 @@ class Assessments:
                 if team is not None:
                     deleted += await repo.delete_team(session, team.id)
             person = await repo.find_person(session, platform, person_id)
+            traces = privacy.Traces(
+                platform,
+                person_id,
+                person.id if person else None,
+                frozenset({*names, *([person.display_name] if person else [])}),
+            )
             if person is not None:
                 for team_id in await repo.person_team_ids(session, person.id):
                     counts = await repo.forget_person(session, person.id, team_id)
@@ -766,7 +779,7 @@ class Assessments:
                         anonymised=counts[1],
                     )
                     deleted, kept = deleted + counts[0], kept + counts[1]
-                await repo.drop_person_if_unused(session, person.id)  # even with no team
+            await privacy.erase_everywhere(session, traces)  # their record too, even with no team
         return deleted, kept
 
     async def first_time(self, channel: str, key: str) -> bool:
@@ -788,7 +801,14 @@ class Assessments:
                     person=person_id,
                     team=team.name,
                 )
+            traces = privacy.Traces(
+                platform, person_id, person.id, frozenset({person.display_name})
+            )
+            await privacy.erase_in_team(session, traces, team.id)
             counts = await repo.forget_person(session, person.id, team.id)
+            if await repo.find_person(session, platform, person_id) is None:
+                # Nothing links the person to another team now: nothing of them stays.
+                await privacy.erase_everywhere(session, traces)
             # The trail records that it happened, never whose answers they were.
             await repo.record_audit(
                 session, team.id, actor, "person.forget", deleted=counts[0], anonymised=counts[1]

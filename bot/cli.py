@@ -873,14 +873,23 @@ def serve(listen: str, port: int, no_telegram_polling: bool, lang: str | None) -
 @cli.command(short_help="Delete a person's answers for a team.")
 @TEAM_OPTION
 @click.option("--user", required=True, callback=_name, help="The person whose answers go.")
+@click.option(
+    "--platform",
+    type=click.Choice(["console", "telegram", "slack"]),
+    default=PLATFORM,
+    show_default=True,
+    help="Where the person answered: --user is their id there.",
+)
 @click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
 @LANG_OPTION
 @_friendly_errors
-def forget(team: str, user: str, yes: bool, lang: str | None) -> None:
+def forget(team: str, user: str, platform: str, yes: bool, lang: str | None) -> None:
     """Delete a person's answers for a team (their right to be forgotten).
 
     Answers in open snapshots are deleted; in closed snapshots only anonymous numbers stay, so
-    the team's history keeps its shape without anything that points to the person.
+    the team's history keeps its shape without anything that points to the person. Their name
+    and id go from the team's checklist, audit trail, admins and queued messages; once no other
+    team links to them, every other trace goes too (docs/security.md lists them).
     """
     loc = cli_localizer(lang)
     if not yes and not (sys.stdin and sys.stdin.isatty()):
@@ -893,7 +902,7 @@ def forget(team: str, user: str, yes: bool, lang: str | None) -> None:
 
     async def work(assessments: Assessments) -> tuple[int, int]:
         found = await assessments.find_team(team)
-        return await assessments.forget(found, PLATFORM, user, getpass.getuser())
+        return await assessments.forget(found, platform, user, getpass.getuser())
 
     deleted, kept = _run(_with_assessments(work))
     message = loc.ngettext(
@@ -944,6 +953,12 @@ def check() -> None:
     """Exit non-zero unless the schema matches this version."""
     where = _on_database(lambda d: d.check_schema())
     click.echo(cli_localizer()._("Schema is current in {where}.", where=where))
+
+
+# Commands kept in modules of their own (they build on the helpers above).
+from bot.personal_data_cli import export_me  # noqa: E402
+
+cli.add_command(export_me)
 
 
 def main() -> None:

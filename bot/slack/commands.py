@@ -538,6 +538,7 @@ class Commands:
                 PLATFORM, user_id, own_teams=[personal_team_id(user_id)]
             )
             self.dm.forget(user_id)
+            self.shared.directory.forget(user_id)
             text = forgotten_text(loc, deleted, kept)
         await respond(text=text, blocks=[section(escape(text))], replace_original=True)
 

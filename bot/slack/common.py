@@ -109,6 +109,10 @@ class Directory:
         self._users[user_id] = (time.monotonic(), user)
         return user
 
+    def forget(self, user_id: str) -> None:
+        """The person asked to be forgotten: their name, language and time zone go too."""
+        self._users.pop(user_id, None)
+
     async def user_or_none(self, client: AsyncWebClient, user_id: str) -> SlackUser | None:
         try:
             return await self.user(client, user_id)
