@@ -9,15 +9,24 @@ import re
 
 from aiohttp import web
 from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
-from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
 from slack_bolt.request.async_request import AsyncBoltRequest
+from slack_bolt.request.internals import build_normalized_headers, extract_content_type, parse_body
 from slack_sdk.signature import SignatureVerifier
 
 from bot.slack.app import EVENTS_PATH, INSTALL_PATH, REDIRECT_PATH, SlackChannel
+from bot.slack.request_shape import wrong_shape
+from bot.slack.socket_mode import CheckedSocketModeHandler
 
 log = logging.getLogger("bot.slack")
 MAX_BODY_BYTES = 1 << 20  # Slack's payloads are a few kilobytes; a megabyte is plenty
 TIMESTAMP = re.compile(r"[0-9]{1,12}")  # Unix seconds; anything else can't be signed by Slack
+
+
+def refused(problem: str) -> web.StreamResponse:
+    """A signed request of the wrong shape: one warning line, and a 400 that Slack shows as
+    a failed request."""
+    log.warning("Slack request refused: %s", problem)
+    return web.json_response({"error": "malformed request"}, status=400)
 
 
 def web_app(channel: SlackChannel) -> web.Application:
@@ -41,19 +50,32 @@ def add_slack_routes(server: web.Application, channel: SlackChannel) -> None:
     async def dispatch(request: web.Request) -> web.StreamResponse:
         # Signatures first, on the raw body: an unsigned request is refused before anything
         # reads it, whatever it holds. (Bolt checks again; an HMAC costs microseconds.)
-        raw = await request.text()
+        # (Bytes that are not UTF-8 become U+FFFD here, so they fail the check instead of
+        # raising inside slack-sdk's verifier.)
+        raw = (await request.read()).decode("utf-8", errors="replace")
         timestamp = request.headers.get("X-Slack-Request-Timestamp", "")
         signature = request.headers.get("X-Slack-Signature", "")
         if not TIMESTAMP.fullmatch(timestamp) or not verifier.is_valid(raw, timestamp, signature):
             return web.json_response({"error": "invalid request signature"}, status=401)
         try:
+            text = await request.text()  # as Bolt's adapter will read it
+        except (UnicodeDecodeError, LookupError):  # bytes that are no text in that charset
+            return refused("the body is not text")
+        # Signed, but is it what Slack sends? Read the body as Bolt will (JSON, a form, or a
+        # form's `payload` JSON) and check its shape before Bolt's matchers index into it.
+        try:
+            headers = build_normalized_headers(request.headers)  # type: ignore[arg-type]
+            content_type = extract_content_type(headers)
+            problem = wrong_shape(parse_body(text, content_type))
+        except (ValueError, RecursionError):  # not JSON (or nested past the parser's limit)
+            problem = "the body is not JSON"
+        if problem is not None:
+            return refused(problem)
+        try:
             bolt_request: AsyncBoltRequest = await to_bolt_request(request)
-        except (ValueError, AttributeError, TypeError, KeyError):
-            # A signed body that isn't what it claims: not JSON, or JSON of the wrong shape
-            # (Bolt reads fields from it as it builds the request).
-            return web.json_response({"error": "malformed request"}, status=400)
-        if not isinstance(bolt_request.body, dict):
-            return web.json_response({"error": "malformed request"}, status=400)
+        except (ValueError, AttributeError, TypeError, KeyError) as error:
+            # Whatever the shape check does not know of yet: still refused, not a 500.
+            return refused(f"Bolt could not read it ({type(error).__name__})")
         response = await app.async_dispatch(bolt_request)
         return await to_aiohttp_response(response)
 
@@ -92,7 +114,7 @@ async def run_socket_mode(channel: SlackChannel, stop: asyncio.Event, *, app_tok
     # error line) instead of slack-sdk retrying it every ten seconds, forever.
     opened = await channel.app.client.apps_connections_open(app_token=app_token)
     await channel.prepare()
-    handler = AsyncSocketModeHandler(channel.app, app_token)
+    handler = CheckedSocketModeHandler(channel.app, app_token)
     handler.client.wss_uri = str(opened["url"])
     connecting = asyncio.ensure_future(handler.connect_async())  # type: ignore[no-untyped-call]
     stopping = asyncio.ensure_future(stop.wait())
