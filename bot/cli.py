@@ -800,7 +800,7 @@ def serve(listen: str, port: int, no_telegram_polling: bool, lang: str | None) -
     from slack_sdk.errors import SlackApiError, SlackClientError
     from telegram.error import InvalidToken, TelegramError
 
-    from bot.serve import Channels, describe, serve_channels
+    from bot.serve import Channels, serve_channels, startup_lines
     from bot.slack.app import web_client
 
     loc = cli_localizer(lang)
@@ -834,9 +834,8 @@ def serve(listen: str, port: int, no_telegram_polling: bool, lang: str | None) -
     )
 
     async def run(assessments: Assessments, stop: asyncio.Event) -> None:
-        for name, how in describe(channels, host=listen, port=port).items():
-            click.echo(loc._("{channel}: {how}", channel=name.capitalize(), how=how))
-        click.echo(loc._("Health: http://{address}:{port}/healthz", address=listen, port=port))
+        for line in startup_lines(channels, loc, host=listen, port=port):
+            click.echo(line)
         await serve_channels(assessments, channels, stop, host=listen, port=port)
 
     async def checked_then_served() -> None:

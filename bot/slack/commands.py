@@ -469,7 +469,7 @@ class Commands:
     async def language(self, call: Call) -> None:
         """`language en|tr`: the caller's language; `language team en|tr`: the channel's."""
         args = [fold(word) for word in call.args]
-        for_team = bool(args) and args[0] in ("team", "ekip", "takım")
+        for_team = bool(args) and args[0] in ("team", "ekip", "takim")  # folded: takım
         wanted = args[1:] if for_team else args
         chosen = wanted[0] if wanted and wanted[0] in SUPPORTED_LOCALES else None
         if chosen is None:
@@ -548,7 +548,7 @@ class Commands:
         args = call.args
         mentioned = MENTION.findall(" ".join(args[1:]))
         verb = fold(args[0]) if args else ""
-        if verb not in ("add", "remove", "ekle", "çıkar", "sil") or not mentioned:
+        if verb not in ("add", "remove", "ekle", "cikar", "sil") or not mentioned:  # folded
             names = sorted(await self.shared.rosters.team_admins(team.id)) if team else []
             listed = ", ".join(f"<@{name}>" for name in names) or "–"
             text = call.loc._(
@@ -582,7 +582,7 @@ class Commands:
         zone = zone_or_none(call.user.timezone) or dt.UTC
         until = parse_away(call.args, dt.datetime.now(zone).date())
         said = await Reminders(self.assessments, PLATFORM).set_away(
-            call.user.id, call.user.name, until, call.loc, "/maturity away off"
+            call.user.id, call.user.name, until, call.loc, call.loc._("/maturity away off")
         )
         await call.say(said)
 
