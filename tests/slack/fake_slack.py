@@ -1906,6 +1906,19 @@ class FakeSlack:
             f"newest first: {shown}"
         )
 
+    def replayed_press(self, user_id: str, message: Message, action: JSON) -> JSON:
+        """The block_actions payload of ``user_id`` pressing ``action`` on ``message``, even
+        where Slack would never show it to them (a channel they are not in): what a replayed
+        or forged request carries, signed as Slack signs it. Send it with ``interactive``."""
+        channel = self._channels.get(message.channel)
+        if channel is None or user_id in channel.members:
+            return self._block_actions(user_id, message, action)
+        channel.members.append(user_id)
+        try:
+            return self._block_actions(user_id, message, action)
+        finally:
+            channel.members.remove(user_id)
+
     async def tick(
         self,
         user_id: str,
