@@ -11,6 +11,7 @@ import asyncio
 import contextlib
 import itertools
 import json
+import logging
 import signal
 import socket
 import subprocess
@@ -27,6 +28,7 @@ from bot.assessments import Assessments
 from bot.telegram.app import build_application, run_polling
 from bot.telegram.webhook import is_valid_secret, run_webhook
 from tests.bot.test_console import CSMM, cli_env
+from tests.table_dump import dump_changeable_tables
 from tests.telegram.fake_bot_api import FakeBotApi
 from tests.telegram.helpers import TOKEN, data_for, last_text
 
@@ -172,16 +174,56 @@ async def test_an_update_posted_again_changes_nothing(hook: Hook) -> None:
     assert len(api.sent(807)) == before + 1  # only the pause was answered
 
 
+@pytest.mark.parametrize(
+    "body",
+    [
+        pytest.param(b"{not json", id="not-json"),
+        pytest.param(b"\xff\xfe", id="not-utf-8"),
+        pytest.param(b"", id="empty"),
+        pytest.param(b"[" * 100_000, id="nested-past-the-parser"),
+        pytest.param(b"[1, 2]", id="list"),
+        pytest.param(b"null", id="null"),
+        pytest.param(b'"hello"', id="text"),
+        pytest.param(b"7", id="number"),
+        pytest.param({"message": "no update_id"}, id="no-update-id"),
+        pytest.param({"update_id": "7"}, id="update-id-text"),
+        pytest.param({"update_id": True}, id="update-id-true"),
+        pytest.param({"update_id": 7, "message": "hello"}, id="message-text"),
+        pytest.param({"update_id": 7, "message": {"text": "/start"}}, id="message-without-chat"),
+        pytest.param({"update_id": 7, "callback_query": [1]}, id="callback-list"),
+    ],
+)
+async def test_a_body_that_is_not_an_update_gets_400_and_one_warning(
+    hook: Hook,
+    database_url: str,
+    caplog: pytest.LogCaptureFixture,
+    body: dict[str, Any] | bytes,
+) -> None:
+    before = await dump_changeable_tables(database_url)
+    caplog.set_level(logging.DEBUG)
+    assert await hook.post(body) == 400
+    warned = [r for r in caplog.records if r.levelno >= logging.WARNING]
+    assert len(warned) == 1, [f"{r.name}: {r.getMessage()}" for r in warned]
+    assert "Telegram webhook request refused" in warned[0].getMessage()
+    assert not [r for r in caplog.records if r.exc_info], "a traceback was logged"
+    assert await dump_changeable_tables(database_url) == before
+    # The bot keeps working.
+    cem = hook.api.user(808, "Cem", language_code="en")
+    assert await hook.post(text_update(hook.api, cem, "/start")) == 200
+    await hook.api.wait_for(lambda: "1/35" in last_text(hook.api, 808))
+
+
 async def test_malformed_requests_are_turned_away_and_the_bot_keeps_working(hook: Hook) -> None:
     api = hook.api
     cem = api.user(804, "Cem", language_code="en")
     good = text_update(api, cem, "/start")
-    # Not JSON: python-telegram-bot fails to decode it before its own error handling (500).
-    assert await hook.post(b"{not json") == 500
-    assert await hook.post(b"\xff\xfe") == 500
-    # JSON, but no update: 400.
+    # Not JSON, or JSON but no update: 400.
+    assert await hook.post(b"{not json") == 400
+    assert await hook.post(b"\xff\xfe") == 400
     assert await hook.post(b"[1, 2]") == 400
     assert await hook.post({"message": "no update_id"}) == 400
+    # Declared as JSON with a charset: python-telegram-bot refused it too (the exact type only).
+    assert await hook.post(json.dumps(good).encode(), content_type=JSON_TYPE + "; x=y") == 403
     # Not declared as JSON: refused like a missing secret.
     assert await hook.post(json.dumps(good).encode(), content_type="text/plain") == 403
     async with hook.session.get(f"http://127.0.0.1:{hook.port}{PATH}") as response:
@@ -366,7 +408,6 @@ async def test_the_command_serves_the_webhook_and_logs_no_token(
     assert TOKEN not in logged
     assert TOKEN.split(":", 1)[1] not in logged
     assert SECRET not in logged
-    # (A refused request is logged with its traceback, at DEBUG, by python-telegram-bot.)
     assert "ERROR:" not in logged and "CRITICAL:" not in logged
 
 
