@@ -73,3 +73,23 @@ def test_the_formality_check_catches_the_old_menu() -> None:
         "When snapshots and reminders happen": "Değerlendirme turlarının ve hatırlatmaların zamanı",
     }
     assert all(formal(en, tr) for en, tr in new.items())
+
+
+# Phrasings a native reader stumbled on (issue 15); the catalog says these otherwise now.
+STUMBLED_ON = (
+    "{time} itibarıyla",  # "…saat 10:00 itibarıyla…": a reminder comes at a time, not "as of" it
+    "değerlendirmesinin {number}. değerlendirme turu",
+    "düğmelere basılmasını",
+    "tamamlananların alanları",
+    "hatırlatma günleri: {nudges}",  # the days are words now, not "2, -1"
+)
+
+
+def test_phrasings_that_read_badly_are_gone() -> None:
+    catalog = read(LOCALES / "tr" / "LC_MESSAGES" / "messages.po", "tr")
+    strings = [
+        str(s)
+        for message in catalog
+        for s in (message.string if isinstance(message.string, tuple) else (message.string,))
+    ]
+    assert [(p, s) for p in STUMBLED_ON for s in strings if s and p in s] == []
