@@ -7,13 +7,14 @@ the turn before it sends the replies, so nothing that was acknowledged can be lo
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
 
+from conversations.answer_parsing import AnswerParser, InvalidInput, number_example
 from conversations.commands import LANGUAGE_LABELS, Command, CommandWords, ParsedCommand
-from conversations.i18n import Localizer, NumberParseError, fold
-from conversations.questionnaire import NumberQuestion, RoleQuestion, TextQuestion
+from conversations.explanations import why_text
+from conversations.i18n import Localizer
+from conversations.questionnaire import NumberQuestion, RoleQuestion
 from conversations.questions import Question, QuestionKind, QuestionSequence
 from conversations.replies import (
     AnswerEcho,
@@ -52,15 +53,6 @@ class Turn:
     submitted: bool = False  # the submitted answers changed: refresh the team's results
 
 
-def _number_example(loc: Localizer, question: NumberQuestion) -> str:
-    """A sample answer in the person's format: with a decimal only where decimals are allowed."""
-    return loc.number(1200 if question.integer else 87.5)
-
-
-class InvalidInput(Exception):
-    """Typed input that does not answer the question; the message is already localized."""
-
-
 class Conversation:
     def __init__(self, sequence: QuestionSequence, localizers: Mapping[str, Localizer]) -> None:
         self.sequence = sequence
@@ -68,12 +60,7 @@ class Conversation:
         self.localizers = dict(localizers)
         self.commands = CommandWords(self.localizers.values())
         self._question_cache: dict[tuple[str, str], QuestionReply] = {}
-        # Adoption values and role options keyed by their folded labels in every language.
-        self._scale_words: dict[str, int | None] = {}
-        for loc in self.localizers.values():
-            for point in self.questionnaire.scale:
-                self._scale_words[fold(loc._(point.label))] = point.value
-            self._scale_words[fold(loc._(self.questionnaire.dont_know.label))] = None
+        self.parser = AnswerParser(self.questionnaire, self.localizers)
 
     # ------------------------------------------------------------------ entry points
 
@@ -141,7 +128,7 @@ class Conversation:
             return self._invalid(state, self._review_help(loc, state))
         question = self.sequence.by_id(state.position)
         try:
-            answer = self._parse_answer(loc, question, stripped)
+            answer = self.parser.parse(loc, question, stripped)
         except InvalidInput as exc:
             return self._invalid(state, str(exc))
         return self._record(state, answer)
@@ -171,7 +158,7 @@ class Conversation:
             control = _CONTROL_PAYLOADS.get(parts[2])
             if control is not None:
                 return self._command(state, ParsedCommand(control))
-            answer = self._option_answer(question, parts[2])
+            answer = self.parser.option_answer(question, parts[2])
             if answer is not None:
                 return self._record(state, answer)
         return self._invalid(state, loc._("That button is not one I know."))
@@ -270,7 +257,7 @@ class Conversation:
                 "or {skip} if you don't have it.",
                 low=loc.number(question.source.min),
                 high=loc.number(question.source.max),
-                example=_number_example(loc, question.source),
+                example=number_example(loc, question.source),
                 skip=words[Command.SKIP],
             )
         else:
@@ -389,7 +376,10 @@ class Conversation:
             if last_time is None:
                 return self._invalid(state, loc._("There is no answer from last time to keep."))
             return self._record(state, Answer(question.id, last_time.state, last_time.value))
-        return Turn(state, replies=(Notice(self._why(loc, question)), *self.current(state)))
+        return Turn(
+            state,
+            replies=(Notice(why_text(loc, self.questionnaire, question)), *self.current(state)),
+        )
 
     def _record(self, state: ResponseState, answer: Answer) -> Turn:
         loc = self._loc(state)
@@ -517,6 +507,9 @@ class Conversation:
             return Turn(state, replies=(Notice(explanation), *self.current(state)))
         if command is not None and bare in (Command.PAUSE, Command.CONTINUE):
             return self._command(state, command)
+        meant_for_next = self._answer_after_note(state, bare, text)
+        if meant_for_next is not None:
+            return meant_for_next
         if command is not None and command.command is Command.LANGUAGE:
             # "dil tr" switches language; "Dil sorunu" ("a language problem") is a note.
             if bare is not None or self.commands.language(command.argument) is not None:
@@ -524,11 +517,11 @@ class Conversation:
         elif command is not None and command.command is Command.CHANGE:
             if command.argument is not None and command.argument.isdigit():
                 return self._change(replace(state, note_for=None), command.argument)
-        elif bare is not None:  # "submit", "don't know"… mean nothing as a note
+        elif bare is not None:  # "submit" before the review means nothing as a note
             return self._invalid(state, self.note_request(state, question_id).hint)
-        if not any(ch.isalpha() for ch in text) or fold(text) in self._scale_words:
-            # A bare "3" or "Repeatable" here is far likelier an answer meant for the next
-            # question than a note.
+        if self.parser.looks_like_an_answer(text):
+            # A "3" that answers nothing next (the review is next, or it is out of range there)
+            # is still no note.
             return self._invalid(
                 state,
                 loc._(
@@ -550,114 +543,35 @@ class Conversation:
         thanks = Notice(loc._("Noted — thank you."), Tone.SUCCESS)
         return Turn(new_state, saved=(noted,), replies=(thanks, *self.current(new_state)))
 
+    def _answer_after_note(
+        self, state: ResponseState, bare: Command | None, text: str
+    ) -> Turn | None:
+        """Input at the note prompt that answers what comes next ("4", "Repeatable", "don't
+        know", "same"; "submit" when the review is next) goes on without a note and is taken
+        as that answer: a script that pipes one answer per line, or a person who reads the
+        next question's options rather than the note's, never gets stuck here. None: not
+        such an answer."""
+        after = replace(state, note_for=None)
+        if after.position == REVIEW:
+            return self._command(after, ParsedCommand(bare)) if bare is Command.SUBMIT else None
+        question = self.sequence.by_id(after.position)
+        if question.kind is QuestionKind.TEXT:
+            return None  # words typed here are the note, not the free-text answer
+        if bare is Command.DONT_KNOW or (
+            bare is Command.SAME and after.previous_answer(question.id) is not None
+        ):
+            return self._command(after, ParsedCommand(bare))
+        if bare is not None or not self.parser.looks_like_an_answer(text):
+            return None
+        try:
+            answer = self.parser.parse(self._loc(state), question, text)
+        except InvalidInput:
+            return None
+        return self._record(after, answer)
+
     def _end_note(self, state: ResponseState) -> Turn:
         new_state = replace(state, note_for=None)
         return Turn(new_state, replies=self.current(new_state))
-
-    # ------------------------------------------------------------------ parsing answers
-
-    def _parse_answer(self, loc: Localizer, question: Question, text: str) -> Answer:
-        source = question.source
-        if question.kind is QuestionKind.PRACTICE:
-            return self._parse_adoption(loc, question, text)
-        if isinstance(source, RoleQuestion):
-            return self._parse_role(loc, question, source, text)
-        if isinstance(source, NumberQuestion):
-            return self._parse_number(loc, question, source, text)
-        assert isinstance(source, TextQuestion)
-        return self._parse_text(loc, question, source, text)
-
-    def _parse_adoption(self, loc: Localizer, question: Question, text: str) -> Answer:
-        folded = fold(text)
-        if re.fullmatch(r"[0-4]", folded):
-            number = int(folded)
-            if number == 0:
-                return Answer(question.id, AnswerState.DONT_KNOW)
-            return Answer(question.id, AnswerState.ANSWERED, number - 1)
-        if folded in self._scale_words:
-            value = self._scale_words[folded]
-            if value is None:
-                return Answer(question.id, AnswerState.DONT_KNOW)
-            return Answer(question.id, AnswerState.ANSWERED, value)
-        raise InvalidInput(
-            loc._(
-                "Please answer with a number from 1 to 4 (or 0 for don't know), "
-                "or with one of the words: {words}.",
-                words=", ".join(loc._(p.label) for p in self.questionnaire.scale),
-            )
-        )
-
-    def _parse_role(
-        self, loc: Localizer, question: Question, source: RoleQuestion, text: str
-    ) -> Answer:
-        folded = fold(text)
-        for index, option in enumerate(source.options, start=1):
-            labels = {fold(other._(option.label)) for other in self.localizers.values()}
-            if folded == str(index) or folded in labels:
-                return Answer(question.id, AnswerState.ANSWERED, option.id)
-        raise InvalidInput(
-            loc._(
-                "Please pick one of the options by its number, 1 to {last}.",
-                last=len(source.options),
-            )
-        )
-
-    def _parse_number(
-        self, loc: Localizer, question: Question, source: NumberQuestion, text: str
-    ) -> Answer:
-        try:
-            value = loc.parse_number(text)
-        except NumberParseError:
-            if any(ch.isdigit() for ch in text):  # a number, written another locale's way
-                raise InvalidInput(
-                    loc._(
-                        "Write the number like this: {example} — "
-                        "decimals come after “{separator}”.",
-                        example=_number_example(loc, source),
-                        separator=loc.decimal_symbol,
-                    )
-                ) from None
-            raise InvalidInput(
-                loc._(
-                    "That doesn't look like a number. Type it like this: {example}.",
-                    example=_number_example(loc, source),
-                )
-            ) from None
-        if not source.min <= value <= source.max:
-            raise InvalidInput(
-                loc._(
-                    "Please give a number from {low} to {high}.",
-                    low=loc.number(source.min),
-                    high=loc.number(source.max),
-                )
-            )
-        if source.integer and value != value.to_integral_value():
-            raise InvalidInput(loc._("Please give a whole number."))
-        return Answer(question.id, AnswerState.ANSWERED, float(value))
-
-    def _parse_text(
-        self, loc: Localizer, question: Question, source: TextQuestion, text: str
-    ) -> Answer:
-        if not any(ch.isalnum() for ch in text):
-            raise InvalidInput(loc._("Please answer in words."))
-        if len(text) > source.max_length:
-            raise InvalidInput(
-                loc._(
-                    "Please keep your answer under {limit} characters; this one has {count}.",
-                    limit=loc.number(source.max_length),
-                    count=loc.number(len(text)),
-                )
-            )
-        return Answer(question.id, AnswerState.ANSWERED, " ".join(text.split()))
-
-    def _option_answer(self, question: Question, value: str) -> Answer | None:
-        if question.kind is QuestionKind.PRACTICE and value in {"0", "1", "2", "3"}:
-            return Answer(question.id, AnswerState.ANSWERED, int(value))
-        if isinstance(question.source, RoleQuestion) and value in {
-            o.id for o in question.source.options
-        }:
-            return Answer(question.id, AnswerState.ANSWERED, value)
-        return None
 
     # ------------------------------------------------------------------ messages
 
@@ -674,45 +588,6 @@ class Conversation:
         if isinstance(source, NumberQuestion) and not source.percent:
             text += f" ({loc._(source.unit)})"
         return text
-
-    def _why(self, loc: Localizer, question: Question) -> str:
-        skip = CommandWords.word(loc, Command.SKIP)
-        if question.kind is QuestionKind.ROLE:
-            # No number here: each team sets its own anonymity threshold.
-            return loc._(
-                "Your role lets the report compare how frontline staff and managers see things. "
-                "Those comparisons appear only when every group is big enough that nobody can "
-                "be singled out. Type {skip} if you'd rather not say.",
-                skip=skip,
-            )
-        if question.kind is QuestionKind.NUMBER:
-            return loc._(
-                "These numbers show where the team stands today and make progress visible in "
-                "later snapshots. They are optional: type {skip} if you don't have one at hand.",
-                skip=skip,
-            )
-        if question.kind is QuestionKind.TEXT:
-            return loc._(
-                "Your own words show what the scores miss. Reports and exports never show "
-                "them with your name. Type {skip} if nothing comes to mind.",
-                skip=skip,
-            )
-        parts = []
-        if question.kind is QuestionKind.PRACTICE:
-            dimension = self.questionnaire.dimension_of[question.id]
-            parts.append(loc._(dimension.why))
-            practice = self.questionnaire.practices[question.id]
-            if practice.example:
-                parts.append(loc._("For example: {example}", example=loc._(practice.example)))
-        dont_know = self.questionnaire.dont_know
-        parts.append(loc._("How to answer:"))
-        for point in self.questionnaire.scale:
-            parts.append(
-                f"{point.value + 1} {loc._(point.label)} — {loc._(point.meaning)} "
-                f"({loc._(point.example)})"
-            )
-        parts.append(f"0 {loc._(dont_know.label)} — {loc._(dont_know.meaning)}")
-        return "\n".join(parts)
 
     def _review_help(self, loc: Localizer, state: ResponseState | None = None) -> str:
         change = CommandWords.word(loc, Command.CHANGE)

@@ -68,6 +68,11 @@ def _percent_pattern(locale: str) -> str:
     return pattern.replace("#,##0", "#,##0.#", 1)
 
 
+def _signless_zero(value: float | int | Decimal, decimals: int) -> float | int | Decimal:
+    """Zero for anything shown as zero: -0.0, or -0.04 at one decimal, would print as "-0"."""
+    return 0 if round(value, decimals) == 0 else value
+
+
 class NumberParseError(ValueError):
     pass
 
@@ -90,12 +95,14 @@ class Localizer:
 
     def number(self, value: float | int | Decimal, max_decimals: int = 1) -> str:
         pattern = "#,##0" + ("." + "#" * max_decimals if max_decimals else "")
-        return numbers.format_decimal(value, format=pattern, locale=self.locale)
+        return numbers.format_decimal(
+            _signless_zero(value, max_decimals), format=pattern, locale=self.locale
+        )
 
     def percent(self, fraction: float) -> str:
         """0.875 → "87.5%" in English, "%87,5" in Turkish: the sign sits where the locale wants."""
         return numbers.format_percent(
-            fraction, format=_percent_pattern(self.locale), locale=self.locale
+            _signless_zero(fraction, 3), format=_percent_pattern(self.locale), locale=self.locale
         )
 
     def date(self, value: dt.date, format: str = "long") -> str:

@@ -30,7 +30,6 @@ class ScalePoint(_Model):
     key: Identifier
     label: Text
     meaning: Text
-    example: Text
 
 
 class DontKnow(_Model):
@@ -66,6 +65,7 @@ class Practice(_Model):
     statement: Text
     action: Text
     example: Text | None = None
+    why: Text | None = None  # what this practice gives the team, shown by "why"
 
 
 class Dimension(_Model):
@@ -79,16 +79,23 @@ class Dimension(_Model):
 class NumberQuestion(_Model):
     id: Identifier
     text: Text
+    label: Annotated[str, Field(min_length=1, max_length=40)]  # "CSAT", in the report's numbers
     unit: Text
     min: float
     max: float
+    example: float  # the sample answer the hints show: a typical value, inside the range
     integer: bool = False
     percent: bool = False
+    why: Text | None = None
 
     @model_validator(mode="after")
     def _range_is_ordered(self) -> NumberQuestion:
         if self.min >= self.max:
             raise ValueError(f"min ({self.min}) must be below max ({self.max})")
+        if not self.min <= self.example <= self.max:
+            raise ValueError(f"example ({self.example}) must lie from {self.min} to {self.max}")
+        if self.integer and self.example != int(self.example):
+            raise ValueError(f"example ({self.example}) must be a whole number")
         return self
 
 
@@ -107,7 +114,9 @@ class RoleQuestion(_Model):
 class TextQuestion(_Model):
     id: Identifier
     text: Text
+    label: Annotated[str, Field(min_length=1, max_length=40)]  # the report's heading for it
     max_length: int = Field(default=1000, ge=10, le=4000)
+    why: Text | None = None
 
 
 class Questionnaire(_Model):

@@ -43,7 +43,15 @@ from bot.slack.common import (
 from bot.slack.membership import may_join
 from conversations.engine import Turn
 from conversations.i18n import N_, Localizer
-from conversations.replies import AnswerEcho, Notice, QuestionReply, Reply, Submitted, Tone
+from conversations.replies import (
+    AnswerEcho,
+    NoteRequest,
+    Notice,
+    QuestionReply,
+    Reply,
+    Submitted,
+    Tone,
+)
 from storage.models import Team
 
 START_ACTION = "invite:start"
@@ -405,7 +413,7 @@ class DirectMessages:
             sent = await client.chat_postMessage(
                 channel=channel, text=message.text, blocks=message.blocks
             )
-            if isinstance(reply, QuestionReply):
+            if isinstance(reply, QuestionReply | NoteRequest):  # a note's button is live too
                 self._live[user_id] = Live(channel, str(sent["ts"]), reply.question_id, message)
 
     async def _edit(
@@ -429,7 +437,7 @@ class DirectMessages:
     ) -> tuple[Reply, ...]:
         """A question answered by typing turns into its answer, like a pressed one."""
         replies = turn.replies
-        if not turn.saved and not any(isinstance(r, QuestionReply) for r in replies):
+        if not turn.saved and not any(isinstance(r, QuestionReply | NoteRequest) for r in replies):
             return replies
         shown = self._live.pop(user_id, None)
         if shown is None:

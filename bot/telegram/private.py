@@ -38,7 +38,15 @@ from bot.telegram.render import plan_text, render, report_text, unpin
 from bot.telegram.results import interim_hidden, send_export
 from conversations.engine import Turn
 from conversations.i18n import N_, Localizer
-from conversations.replies import AnswerEcho, Notice, QuestionReply, Reply, Submitted, Tone
+from conversations.replies import (
+    AnswerEcho,
+    NoteRequest,
+    Notice,
+    QuestionReply,
+    Reply,
+    Submitted,
+    Tone,
+)
 from storage.models import Team
 
 Step = Callable[[int], Awaitable[Turn]]
@@ -406,7 +414,7 @@ class PrivateChat(Handlers):
         """A question answered by typing turns into its answer, like a pressed one, so no
         dead keyboard stays behind; returns the replies still to send."""
         replies = turn.replies
-        if not turn.saved and not any(isinstance(r, QuestionReply) for r in replies):
+        if not turn.saved and not any(isinstance(r, QuestionReply | NoteRequest) for r in replies):
             return replies
         shown = self._question_messages.pop(chat_id, None)
         if shown is None:
@@ -435,5 +443,5 @@ class PrivateChat(Handlers):
             sent = await self.bot.send_message(
                 chat_id, outgoing.text, reply_markup=outgoing.keyboard
             )
-            if isinstance(reply, QuestionReply):
+            if isinstance(reply, QuestionReply | NoteRequest):  # a note's button is live too
                 self._question_messages[chat_id] = (sent.message_id, reply.question_id)

@@ -247,7 +247,7 @@ def test_the_readme_script_re_assesses_snapshot_after_snapshot(
     assert "A note needs words" not in second and "Not notu" not in second
     level = "Level 4 · Optimized" if lang == "en" else "Yüksek Performans ve Kalite"
     assert level in second
-    opened = csmm(database_url, "snapshot", "new", "--team", "t", "--by", "lead")
+    opened = csmm(database_url, "snapshot", "new", "--team", "t", "--by", "lead", "--lang", "en")
     assert opened.returncode == 0, opened.stderr
     assert "Snapshot 3 is open" in opened.stdout
     answers = json.loads(

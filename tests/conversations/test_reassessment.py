@@ -5,10 +5,25 @@ from __future__ import annotations
 
 from dataclasses import replace
 
+import pytest
+
 from conversations.engine import MAX_NOTE_CHARS, Conversation, Turn
-from conversations.replies import AnswerEcho, NoteRequest, Notice, Paused, QuestionReply
-from conversations.state import REVIEW, Answer, AnswerState, ResponseState
-from tests.conversations.test_engine import asked, at_question, errors, first_practice
+from conversations.replies import (
+    AnswerEcho,
+    NoteRequest,
+    Notice,
+    Paused,
+    QuestionReply,
+    Submitted,
+)
+from conversations.state import REVIEW, Answer, AnswerState, ResponseState, ResponseStatus
+from tests.conversations.test_engine import (
+    answer_all,
+    asked,
+    at_question,
+    errors,
+    first_practice,
+)
 
 
 def returning(conversation: Conversation, locale: str = "en") -> ResponseState:
@@ -141,11 +156,10 @@ def test_back_from_the_note_returns_to_the_question(conversation: Conversation) 
 def test_bad_notes_are_refused_and_the_note_is_asked_again(conversation: Conversation) -> None:
     state = conversation.handle_text(at_first_practice(conversation), "4").state
     for text, error in (
-        ("3", "A note needs words"),  # most likely meant for the next question
         ("!!!", "A note needs words"),
+        ("7", "A note needs words"),  # no answer to the next question either
         ("x" * (MAX_NOTE_CHARS + 1), "under 500 characters"),
-        ("submit", "Write a short note"),
-        ("don't know", "Write a short note"),
+        ("submit", "Write a short note"),  # the review is not next: nothing to submit
         ("", "empty"),
     ):
         turn = conversation.handle_text(state, text)
@@ -223,13 +237,86 @@ def test_two_word_inputs_at_the_note_step(conversation: Conversation) -> None:
     assert changed.state.position == conversation.sequence.at(5).id  # type: ignore[union-attr]
 
 
-def test_an_answer_word_is_not_a_note(conversation: Conversation) -> None:
-    state = conversation.handle_text(at_first_practice(conversation), "4").state
-    for word in ("Repeatable", "sistematik", "SİSTEMATİK"):
-        turn = conversation.handle_text(state, word)
-        assert not turn.saved, word
-        assert any("A note needs words" in e for e in errors(turn)), word
-        assert isinstance(turn.replies[-1], NoteRequest)
+@pytest.mark.parametrize(
+    ("typed", "locale", "state", "value"),
+    [
+        ("3", "en", AnswerState.ANSWERED, 2),
+        ("Repeatable", "en", AnswerState.ANSWERED, 2),
+        ("sistematik", "en", AnswerState.ANSWERED, 3),
+        ("SİSTEMATİK", "tr", AnswerState.ANSWERED, 3),
+        ("Ara sıra", "tr", AnswerState.ANSWERED, 1),
+        ("0", "en", AnswerState.DONT_KNOW, None),
+        ("don't know", "en", AnswerState.DONT_KNOW, None),
+        ("bilmiyorum", "tr", AnswerState.DONT_KNOW, None),
+        ("same", "en", AnswerState.ANSWERED, 1),  # last time's answer to the next question
+        ("aynı", "tr", AnswerState.ANSWERED, 1),
+    ],
+)
+def test_an_answer_at_the_note_skips_it_and_answers_the_next_question(
+    conversation: Conversation, typed: str, locale: str, state: AnswerState, value: int | None
+) -> None:
+    """A script piping one answer per line, or someone answering the next question straight
+    away, goes on without a note instead of being stuck at "A note needs words"."""
+    asked_note = conversation.handle_text(at_first_practice(conversation, locale), "4").state
+    changed, following = asked_note.note_for, asked_note.position
+    assert changed is not None
+    turn = conversation.handle_text(asked_note, typed)
+    assert not errors(turn), errors(turn)
+    assert turn.saved == (Answer(following, state, value),)
+    assert turn.state.answers[changed].note is None
+    echo = turn.replies[0]
+    assert isinstance(echo, AnswerEcho) and echo.question_id == following
+    if (state, value) == (AnswerState.ANSWERED, 1):  # the same as last time: no note asked
+        assert turn.state.note_for is None
+        assert asked(turn).question_id == turn.state.position
+    else:  # changed again: the note is asked about the question just answered
+        assert turn.state.note_for == following
+        assert note_request(turn).question_id == following
+
+
+def test_an_answer_at_the_note_before_a_number_question_answers_it(
+    conversation: Conversation,
+) -> None:
+    last_practice = [q.id for q in conversation.sequence.questions if q.kind == "practice"][-1]
+    state = replace(returning(conversation), position=last_practice)
+    asked_note = conversation.handle_text(state, "4").state
+    number = conversation.sequence.by_id(asked_note.position)
+    assert asked_note.note_for == last_practice and number.kind == "number"
+    turn = conversation.handle_text(asked_note, "4")
+    assert turn.saved == (Answer(number.id, AnswerState.ANSWERED, 4.0),)
+    assert turn.state.note_for is None
+
+
+def test_at_the_last_note_before_the_review_submit_submits(conversation: Conversation) -> None:
+    """Changing one answer from the review asks for a note; "submit" there sends the
+    answers, while a stray "4" still answers nothing (the review ignores bare numbers)."""
+    state = answer_all(conversation, "2")
+    state = replace(state, previous=returning(conversation).previous)
+    practice = first_practice(conversation)
+    state = conversation.handle_text(state, f"change {conversation.sequence.number_of(practice)}")
+    state = conversation.handle_text(state.state, "4").state
+    assert state.note_for == practice and state.position == REVIEW
+    stray = conversation.handle_text(state, "4")
+    assert not stray.saved and any("A note needs words" in e for e in errors(stray))
+    sent = conversation.handle_text(state, "submit")
+    assert sent.submitted and sent.state.status is ResponseStatus.SUBMITTED
+    assert sent.state.note_for is None
+    assert isinstance(sent.replies[-1], Submitted)
+
+
+def test_words_at_the_note_before_a_free_text_question_stay_a_note(
+    conversation: Conversation,
+) -> None:
+    """Without numbers in between, a sentence at the note is the note, never the next
+    free-text answer."""
+    practice = [q.id for q in conversation.sequence.questions if q.kind == "practice"][-1]
+    text_question = next(q.id for q in conversation.sequence.questions if q.kind == "text")
+    state = replace(returning(conversation), position=practice, note_for=practice)
+    state.answers[practice] = Answer(practice, AnswerState.ANSWERED, 3)
+    state = replace(state, position=text_question)
+    turn = conversation.handle_text(state, "We hired two people")
+    assert turn.saved == (Answer(practice, AnswerState.ANSWERED, 3, "We hired two people"),)
+    assert turn.state.position == text_question
 
 
 def test_answering_the_same_again_keeps_the_note(conversation: Conversation) -> None:
