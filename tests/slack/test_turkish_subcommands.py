@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from functools import partial
 
 import time_machine
 from sqlalchemy import select
@@ -25,6 +26,10 @@ from tests.slack.test_away import told
 DENIZ = "UDENIZ"  # a workspace admin whose Slack is in Turkish
 LISTED = re.compile(r"\*/maturity ([^*\s]+)\*")
 TODAY = dt.datetime(2026, 12, 1, 12, 0, tzinfo=dt.UTC)
+
+
+def opened(fake: FakeSlack, count: int) -> bool:
+    return len(fake.opened_views) >= count
 
 
 def turkish_channel(fake: FakeSlack) -> None:
@@ -85,3 +90,20 @@ async def test_the_turkish_subcommands_the_help_lists_work(
         assert "tanımıyorum" not in await told(fake, DENIZ, "rapor")
         exported = await told(fake, DENIZ, "aktar csv")  # one response: results withheld
         assert "tanımıyorum" not in exported and "/maturity aktar" not in exported
+
+
+async def test_the_schedule_modal_says_the_nudge_days_in_words(
+    fake: FakeSlack, app: SlackChannel
+) -> None:
+    turkish_channel(fake)
+    for shown, (admin, typed) in enumerate(((DENIZ, "takvim"), (ADMIN, "schedule")), start=1):
+        await fake.command(admin, CHANNEL, typed)
+        await fake.wait_for(partial(opened, fake, shown))
+        [nudges] = [b for b in fake.opened_views[-1]["blocks"] if b.get("block_id") == "nudge_days"]
+        assert nudges["element"]["initial_value"] == "2,-1"  # what people edit stays short
+        hints = str(nudges["hint"]["text"])
+        assert hints.endswith(
+            "Şu an: açılıştan 2 gün sonra, son tarihten 1 gün önce."
+            if admin == DENIZ
+            else "Now: 2 days after opening, 1 day before the deadline."
+        ), hints
