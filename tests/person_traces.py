@@ -90,7 +90,9 @@ async def leave_traces(
         number,
         Invited(person.external_id, person.name, f"D-{person.external_id}", "1.5", "Europe/Rome"),
     )
-    await rosters.save_schedule(team.id, Schedule(go_live=dt.date(2031, 1, 6)), by=person.name)
+    # Going live in a month: `csmm serve`'s scheduler stores a job for it.
+    go_live = dt.datetime.now(dt.UTC).date() + dt.timedelta(days=30)
+    await rosters.save_schedule(team.id, Schedule(go_live=go_live), by=person.name)
     await assessments.set_person_locale(who, "tr")
     loc = assessments.localizer("en")
     await Reminders(assessments, platform).set_away(

@@ -36,6 +36,7 @@ from bot.slack.common import (
 )
 from bot.slack.dm import DirectMessages
 from bot.slack.home import Home
+from bot.slack.personal_data import export_me_to_dm
 from bot.slack.results import Results
 from conversations.commands import LANGUAGE_LABELS
 from conversations.i18n import SUPPORTED_LOCALES, Localizer, fold
@@ -56,6 +57,7 @@ ALIASES = {
     "language": ("language", "dil"),
     "export": ("export", "dışa-aktar", "aktar", "indir"),
     "forget-me": ("forget-me", "forget", "beni-unut", "unut"),
+    "export-me": ("export-me", "verilerim", "verilerimi-indir"),
     "admin": ("admin", "admins", "yönetici"),
     "away": ("away", "izin", "izinli", "uzakta"),
     "help": ("help", "yardım", "?"),
@@ -135,6 +137,7 @@ class Commands:
             "language": self.language,
             "export": self.export,
             "forget-me": self.forget_me,
+            "export-me": self.export_me,
             "admin": self.admin,
             "away": self.away,
             "help": self.help,
@@ -525,6 +528,10 @@ class Commands:
         no = button(loc._("Cancel"), FORGET_NO, "no")
         await call.tell(text, [section(escape(text)), actions([yes, no])])
 
+    async def export_me(self, call: Call) -> None:
+        """`export-me`: everything held about the caller, as a file in their DM."""
+        await export_me_to_dm(self.shared, call.client, call.user.id, call.loc, call.say)
+
     async def confirm_forget(
         self, body: Body, client: AsyncWebClient, respond: AsyncRespond
     ) -> None:
@@ -607,6 +614,7 @@ class Commands:
             loc._("*/maturity admin* add|remove @person — who runs this team's assessments"),
             loc._("*/maturity away* YYYY-MM-DD|off — no reminders while you are away"),
             loc._("*/maturity forget-me* — delete your answers"),
+            loc._("*/maturity export-me* — everything I hold about you, as a file sent to you"),
         ]
         text = "\n".join(lines)
         await call.tell(text, [section(text)])

@@ -35,6 +35,7 @@ from bot.logs import keep_out_of_logs
 from bot.telegram.common import PLATFORM, Context, log
 from bot.telegram.groups import Groups
 from bot.telegram.ordering import PerPersonOrder
+from bot.telegram.personal_data import PersonalData
 from bot.telegram.private import PrivateChat
 from bot.telegram.reminders import SNOOZE, TelegramCourier
 from bot.telegram.schedule import GroupSchedule
@@ -53,6 +54,7 @@ PRIVATE_COMMANDS = (
     ("export", N_("The report as a PDF, or the scores as CSV")),
     ("language", N_("Switch language: en or tr")),
     ("forget_me", N_("Delete your answers")),
+    ("export_me", N_("Everything I hold about you, as a file")),
     ("away", N_("No reminders until a date: /away 2027-01-15, or /away off")),
     ("help", N_("What this bot does")),
 )
@@ -77,6 +79,7 @@ class TelegramChannel:
         self.groups = Groups(assessments, bot)
         self.courier = TelegramCourier(assessments, bot)
         self.schedule = GroupSchedule(assessments, bot)
+        self.personal_data = PersonalData(assessments, bot)
         self._seen: OrderedDict[int, None] = OrderedDict()
         self._since_pruned = 0
 
@@ -95,6 +98,7 @@ class TelegramChannel:
                     ("plan", p.plan),
                     ("export", p.export),
                     ("forget_me", p.forget_me),
+                    ("export_me", self.personal_data.export_me),
                     ("away", self.courier.away),
                 )
             ),
@@ -109,6 +113,7 @@ class TelegramChannel:
                     ("export", g.export),
                     ("language", g.language),
                     ("forget_me", g.forget_me),
+                    ("export_me", self.personal_data.in_group),
                     ("schedule", self.schedule.command),
                 )
             ),

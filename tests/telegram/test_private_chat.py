@@ -115,7 +115,8 @@ async def test_commands_are_published_and_language_switches(running: FakeBotApi)
     group = [c["command"] for c in api.scoped_commands[("all_group_chats", "tr")]]
     assert private == [c["command"] for c in api.commands[None]]
     assert private == [
-        "start", "report", "plan", "export", "language", "forget_me", "away", "help"
+        "start", "report", "plan", "export", "language", "forget_me", "export_me", "away",
+        "help",
     ]  # fmt: skip
     assert group[:3] == ["assess", "status", "close"]
     assert api.commands["tr"][0]["description"] != api.commands[None][0]["description"]
