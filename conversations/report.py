@@ -8,10 +8,12 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from conversations.action_plan import PlanItem
+from conversations.free_text import free_text_sections
 from conversations.history import Change, PlanOutcome, SnapshotScore
 from conversations.i18n import N_, Localizer
 from conversations.questionnaire import Questionnaire
 from conversations.scoring import Result
+from conversations.standings import standing_lines
 
 GROUP_LABELS = {
     "frontline": N_("Frontline"),
@@ -51,6 +53,7 @@ class SectionKind:
     NOTES = "notes"
     GROUPS = "groups"
     NUMBERS = "numbers"
+    FREE_TEXT = "free_text"  # one section per free-text question
     PLAN = "plan"
     HISTORY = "history"
 
@@ -339,10 +342,10 @@ def _numbers_section(loc: Localizer, questionnaire: Questionnaire, result: Resul
         )
         lines.append(
             loc.ngettext(
-                "{question} {value} (median of {n} answer)",
-                "{question} {value} (median of {n} answers)",
+                "{label}: {value} (median of {n} answer)",
+                "{label}: {value} (median of {n} answers)",
                 summary.respondents,
-                question=loc._(question.text),
+                label=loc._(question.label),
                 value=value,
             )
         )
@@ -397,20 +400,10 @@ def build_report(
                 SectionKind.SCORES,
             )
         )
-        scored = [(s, d) for d, s in result.dimensions.items() if s is not None]
-        if len(scored) >= 2 and max(scored)[0] != min(scored)[0]:
-            top, bottom = max(scored)[0], min(scored)[0]
-            strongest = ", ".join(titles[d] for s, d in scored if s == top)
-            weakest = ", ".join(titles[d] for s, d in scored if s == bottom)
+        standings = standing_lines(loc, result.dimensions, titles)
+        if standings:
             sections.append(
-                Section(
-                    loc._("Strongest and weakest"),
-                    (
-                        loc._("Strongest: {areas}", areas=strongest),
-                        loc._("Weakest: {areas}", areas=weakest),
-                    ),
-                    SectionKind.STRENGTHS,
-                )
+                Section(loc._("Strongest and weakest"), standings, SectionKind.STRENGTHS)
             )
     if change is not None:
         sections.append(_change_section(loc, questionnaire, change, titles, previous_plan))
@@ -456,6 +449,8 @@ def build_report(
         )
     if result.numbers:
         sections.append(_numbers_section(loc, questionnaire, result))
+    for heading, lines in free_text_sections(loc, questionnaire, result.free_text):
+        sections.append(Section(heading, lines, SectionKind.FREE_TEXT))
     plan_heading = ""
     if plan:
         done = sum(1 for item in plan if item.done)

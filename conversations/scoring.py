@@ -77,6 +77,8 @@ class Result:
     groups: tuple[GroupScores, ...]  # empty unless every group reaches the anonymity threshold
     dont_know_rate: float | None
     numbers: Mapping[str, NumberSummary] = field(default_factory=dict)
+    # Free-text answers by question, in no particular person's order (sorted), without names.
+    free_text: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
 
     @property
     def next_level(self) -> int | None:
@@ -200,6 +202,23 @@ def _numbers(
     return summaries
 
 
+def _free_text(
+    questionnaire: Questionnaire, respondents: Sequence[Respondent]
+) -> dict[str, tuple[str, ...]]:
+    answers = {}
+    for question in questionnaire.free_text:
+        given = sorted(
+            answer.value
+            for person in respondents
+            if (answer := person.answers.get(question.id)) is not None
+            and answer.state is AnswerState.ANSWERED
+            and isinstance(answer.value, str)
+        )
+        if given:
+            answers[question.id] = tuple(given)
+    return answers
+
+
 def score(
     questionnaire: Questionnaire,
     respondents: Sequence[Respondent],
@@ -235,4 +254,5 @@ def score(
         groups=_groups(questionnaire, respondents, threshold),
         dont_know_rate=dont_know / rated if rated else None,
         numbers=_numbers(questionnaire, respondents),
+        free_text=_free_text(questionnaire, respondents),
     )

@@ -254,7 +254,11 @@ def _story(
     if trend:
         story += [Spacer(1, 18), _image(trend, WIDTH, 8.5 * CM)]
     # People's own words read as quotes; the snapshot list is for reference, so it stays quiet.
-    line_styles = {SectionKind.NOTES: "quote", SectionKind.HISTORY: "fine"}
+    line_styles = {
+        SectionKind.NOTES: "quote",
+        SectionKind.FREE_TEXT: "quote",
+        SectionKind.HISTORY: "fine",
+    }
     for section in view.sections:
         if section.kind == SectionKind.SCORES:
             continue
