@@ -40,7 +40,7 @@ from bot.slack.common import (
     personal_team_id,
     where_pressed,
 )
-from bot.slack.membership import may_join
+from bot.slack.membership import has_left, may_join
 from conversations.engine import Turn
 from conversations.i18n import N_, Localizer
 from conversations.replies import (
@@ -214,6 +214,9 @@ class DirectMessages:
             try:
                 if not value.isdigit() or int(value) not in waiting:
                     raise UserError(N_("That assessment is no longer open."))
+                team = await self.assessments.team(int(value))
+                if await has_left(client, team.external_id, user_id):
+                    raise UserError(NOT_A_MEMBER, channel=team.name)
                 opened = await self.assessments.enter(
                     int(value), user.participant("", ""), user.locale
                 )
@@ -369,7 +372,9 @@ class DirectMessages:
         waiting = [
             p
             for p in await self.assessments.pending(PLATFORM, user_id)
-            if not p.submitted and not p.external_id.startswith("personal:")
+            if not p.submitted
+            and not p.external_id.startswith("personal:")
+            and not await has_left(client, p.external_id, user_id)
         ]
         opened: Opened | None = None
         if waiting:

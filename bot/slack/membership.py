@@ -40,6 +40,14 @@ async def tell_presser(
         log.info("note not sent: %s", type(error).__name__)
 
 
+async def has_left(client: AsyncWebClient, team_external_id: str, user_id: str) -> bool:
+    """Whether Slack says the person is not (or no longer) in the team's channel (a personal
+    team, or a channel Slack won't list: no)."""
+    if team_external_id.startswith("personal:"):
+        return False
+    return await in_channel(client, channel_of(team_external_id), user_id) is False
+
+
 async def may_join(
     client: AsyncWebClient, database: Database, team: Team, token: str, user_id: str
 ) -> bool:

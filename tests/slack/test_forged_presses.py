@@ -27,6 +27,7 @@ PLATFORM = "slack"
 SALES = "C0SALES"
 DEB, EDA, FAY = "UDEB", "UEDA", "UFAY"
 OZ = "UOZ"  # in Sales, not in #support
+CAN = "UCAN"
 NOT_FOR_YOU = "This button is not for you."
 NOT_FOR_AYSE = "Bu düğme size yönelik değil."  # her Slack is in Turkish
 
@@ -235,3 +236,35 @@ async def test_other_peoples_and_other_teams_ids_change_nothing(
     assert status == 200
     await fake.wait_for(lambda: any("Only workspace admins" in t for t in notes(fake, BOB)))
     assert await dump_changeable_tables(database_url) == before
+
+
+async def test_someone_who_left_the_channel_is_not_let_back_in(
+    fake: FakeSlack, app: SlackChannel, assessments: Assessments, database_url: str
+) -> None:
+    """Bob and Can were invited to #support's open snapshot, then left the channel: its App
+    Home button and its Start button no longer let them in, and Can, who had not started,
+    writing to the app gets an assessment of his own instead of #support's."""
+    two_channels(fake)
+    a = await support(assessments, fake)
+    fake.add_user(CAN, "Can Can")
+    fake.add_channel(CHANNEL, "support", [ADMIN, AYSE, BOB, CAN, fake.bot_user_id])
+    status, _ = await fake.command(ADMIN, CHANNEL, "start")
+    assert status == 200
+    await fake.wait_for(lambda: all(any(fake.buttons(m) for m in fake.dm(u)) for u in (BOB, CAN)))
+    in_dm = next(m for m in fake.dm(BOB) if fake.buttons(m))
+    fake.add_channel(CHANNEL, "support", [ADMIN, AYSE, fake.bot_user_id])
+
+    before = await dump_changeable_tables(database_url)
+    count = len(fake.dm(BOB))
+    status, _ = await fake.interactive(
+        fake.replayed_press(BOB, in_dm, button("home:enter", str(a.team.id)))
+    )
+    assert status == 200
+    await fake.wait_for(lambda: len(fake.dm(BOB)) > count)
+    assert "This invitation is for the members of #support" in fake.dm(BOB)[-1].text
+    note = await replay(fake, BOB, in_dm, button("invite:start", a.token))
+    assert "This invitation is for the members of #support" in note
+    assert await dump_changeable_tables(database_url) == before
+
+    await fake.send_dm(CAN, "hello")
+    await fake.wait_for(lambda: any("No team assessment" in m.text for m in fake.dm(CAN)))

@@ -249,3 +249,25 @@ async def test_admin_commands_and_links_from_outside_change_nothing(
     api.send_text(who[OZ], f"/start {a.token}")
     await api.wait_for(lambda: "This invitation is for the members" in last_text(api, OZ))
     assert await dump_changeable_tables(database_url) == before
+
+
+async def test_someone_who_left_the_group_no_longer_sees_its_results(
+    running: FakeBotApi, assessments: Assessments, database_url: str
+) -> None:
+    """Bob answered for Support, then left its group: /report, /plan and /export in his
+    private chat no longer show the team's results."""
+    api = running
+    who = people(api)
+    api.group(GROUP_A, "Support")
+    await support(assessments, open_next=True)
+    api.set_members(GROUP_A, left={BOB})
+
+    before = await dump_changeable_tables(database_url)
+    for command in ("/report", "/plan", "/export"):
+        count = len(api.sent(BOB))
+        api.send_text(who[BOB], command)
+        await api.wait_for(lambda count=count: len(api.sent(BOB)) > count)
+        assert last_text(api, BOB) == (
+            "You are no longer a member of “Support”, so its results are not shown to you."
+        )
+    assert await dump_changeable_tables(database_url) == before
