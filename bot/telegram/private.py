@@ -267,6 +267,14 @@ class PrivateChat(Handlers):
             await self.say(update, N_("You have no assessment yet. Send /start to begin one."))
             return None
         team, loc = await self.assessments.team(opened.team_id), self._loc(opened)
+        if user is not None and not await self.is_member(team.external_id, user.id):
+            # Left the group (or was removed): the team's results are no longer theirs to see.
+            gone = loc._(
+                "You are no longer a member of “{team}”, so its results are not shown to you.",
+                team=team.name,
+            )
+            await message.reply_text(gone)
+            return None
         if await interim_hidden(self, team, loc, message):
             return None
         return team, loc, message
