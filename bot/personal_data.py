@@ -19,7 +19,7 @@ from bot.assessments import Assessments
 from conversations.i18n import Localizer
 from conversations.questionnaire import NumberQuestion, RoleQuestion
 from conversations.questions import QuestionKind, QuestionSequence
-from storage.privacy import HeldAnswer, HeldData, HeldResponse, held_data
+from storage.held_data import HeldAnswer, HeldData, HeldResponse, held_data
 
 FILENAME = "csmm-my-data.json"
 DONT_KNOW_VALUE = 0  # the value a "don't know" is typed as, beside the scale's 1–4

@@ -541,8 +541,12 @@ class Commands:
         if action != FORGET_YES:
             text = loc._("Nothing was deleted.")
         else:
+            known = await self.shared.directory.user_or_none(client, user_id)
             deleted, kept = await self.assessments.forget_everywhere(
-                PLATFORM, user_id, own_teams=[personal_team_id(user_id)]
+                PLATFORM,
+                user_id,
+                own_teams=[personal_team_id(user_id)],
+                names=[known.name] if known else [],  # their name now, if it changed
             )
             self.dm.forget(user_id)
             self.shared.directory.forget(user_id)

@@ -220,7 +220,10 @@ class PrivateChat(Handlers):
             text = loc._("Nothing was deleted.")
         else:
             deleted, kept = await self.assessments.forget_everywhere(
-                PLATFORM, str(user.id), own_teams=[personal_team_id(user)]
+                PLATFORM,
+                str(user.id),
+                own_teams=[personal_team_id(user)],
+                names=[participant(user).person_name],  # their name now, if it changed
             )
             self._opened.pop(user.id, None)
             self._question_messages.pop(message.chat.id, None)

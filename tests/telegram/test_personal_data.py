@@ -18,6 +18,7 @@ from tests.telegram.helpers import last_text
 
 ZEYNEP = Someone("telegram", "7300210042", "Zeynep Karaca")
 DERYA = Someone("telegram", "7300990017", "Derya Kaya")
+RENAMED = "Zeynep Demir"
 GROUP = -1001234567890
 
 
@@ -29,8 +30,11 @@ async def test_forget_me_leaves_no_cell_with_the_id_or_the_name(
     fake: FakeBotApi, assessments: Assessments, database_url: str
 ) -> None:
     api = fake
-    zeynep = api.user(int(ZEYNEP.external_id), ZEYNEP.name, language_code="en")
+    # She has changed her name on Telegram since she first answered: both names go.
+    zeynep = api.user(int(ZEYNEP.external_id), RENAMED, language_code="en")
     team = await leave_traces(assessments, ZEYNEP, DERYA, str(GROUP), "Destek Ekibi")
+    rosters = Rosters(assessments.database, "telegram")
+    await rosters.set_admin(team.id, DERYA.external_id, admin=True, by=RENAMED)
     async with serving(assessments, telegram(api)):
         # She carries on in her private chat, where the group's snapshot 3 waits for her.
         api.send_text(zeynep, "/start")
@@ -51,11 +55,10 @@ async def test_forget_me_leaves_no_cell_with_the_id_or_the_name(
         )
 
         after = await dump_tables(database_url)
-        assert cells_containing(after, [ZEYNEP.external_id, ZEYNEP.name]) == []
+        assert cells_containing(after, [ZEYNEP.external_id, ZEYNEP.name, RENAMED]) == []
         assert cells_containing(after, [DERYA.external_id])  # her colleague's stay
-        assert not await Rosters(assessments.database, "telegram").is_team_admin(
-            team.id, ZEYNEP.external_id
-        )
+        assert not await rosters.is_team_admin(team.id, ZEYNEP.external_id)
+        assert await rosters.is_team_admin(team.id, DERYA.external_id)
         # Nothing of hers is left to export, and the bot does not remember where she was.
         api.send_text(zeynep, "/export_me")
         await api.wait_for(lambda: "I hold nothing about you" in last_text(api, chat))
