@@ -11,8 +11,6 @@ import click
 
 from bot.assessments import Assessments
 from bot.cli import (
-    LANG_OPTION,
-    OUTPUT_FILE,
     CliError,
     _friendly_errors,
     _name,
@@ -21,6 +19,7 @@ from bot.cli import (
     cli_localizer,
 )
 from bot.personal_data import export_me as personal_data
+from conversations.i18n import SUPPORTED_LOCALES
 
 PLATFORMS = ("console", "telegram", "slack")
 PLATFORM_OPTION = click.option(
@@ -30,6 +29,12 @@ PLATFORM_OPTION = click.option(
     show_default=True,
     help="Where the person answered: the id is theirs on that platform.",
 )
+# bot/cli.py's own options, repeated: it imports this module to register the command, and
+# mypy can't type module-level values across that cycle.
+LANG_OPTION = click.option(
+    "--lang", type=click.Choice(SUPPORTED_LOCALES), help="Language: en (English) or tr (Turkish)."
+)
+OUTPUT_FILE = click.Path(dir_okay=False, writable=True, path_type=Path)
 PRIVATE_FILE = 0o600  # it holds the person's answers: readable by the owner alone
 
 
