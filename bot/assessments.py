@@ -15,6 +15,7 @@ from dataclasses import dataclass, replace
 from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot import anonymity, disclosure
 from bot.reports.exports import SnapshotExport
 from conversations.action_plan import PlanItem, build_plan
 from conversations.engine import Conversation, Turn
@@ -53,6 +54,17 @@ class UserError(Exception):
 
     def localized(self, loc: Localizer) -> str:
         return loc._(self.message, **self.params)
+
+
+class ResultsWithheld(UserError):
+    """A chat may not see these results: too few people submitted (bot/disclosure.py)."""
+
+    def __init__(self, withheld: disclosure.Withheld) -> None:
+        super().__init__("results withheld below the anonymity threshold")
+        self.withheld = withheld
+
+    def localized(self, loc: Localizer) -> str:
+        return self.withheld.text(loc)
 
 
 @dataclass(frozen=True)
@@ -106,6 +118,7 @@ class SnapshotStatus:
     deadline: dt.datetime | None
     submitted: list[str]
     in_progress: list[str]
+    anonymous: bool = False  # anonymous mode: show how many, not who
 
 
 @dataclass(frozen=True)
@@ -152,8 +165,13 @@ class Assessments:
         questionnaire: Questionnaire,
         localizers: Mapping[str, Localizer],
         anonymity_threshold: int | None = None,
+        *,
+        operator: bool = False,
     ) -> None:
         self.database = database
+        # The operator on the server (the CLI) sees every result; chats see what
+        # bot/disclosure.py lets them.
+        self.operator = operator
         self.questionnaire = questionnaire
         # New teams start with this threshold; each team's own value is what scoring uses.
         self.anonymity_threshold = anonymity_threshold or questionnaire.anonymity_threshold
@@ -248,7 +266,9 @@ class Assessments:
             )
         if locale is not None and person.locale != chosen:
             person.locale = chosen
-        turn = self.conversation.welcome(state) if created else self.conversation.resume(state)
+        turn = anonymity.receipt_turn(self.localizer(state.locale), state) or (
+            self.conversation.welcome(state) if created else self.conversation.resume(state)
+        )
         return Opened(response_id, team.id, snapshot.number, created, turn)
 
     async def current(self, platform: str, person_id: str) -> Opened | None:
@@ -261,7 +281,9 @@ class Assessments:
             state = await session.run_sync(
                 lambda sync: repo.load_state(sync.connection(), place.response_id, for_update=False)
             )
-        turn = self.conversation.resume(state)
+        turn = anonymity.receipt_turn(
+            self.localizer(state.locale), state
+        ) or self.conversation.resume(state)
         return Opened(place.response_id, place.team.id, place.snapshot.number, False, turn)
 
     async def pending(self, platform: str, person_id: str) -> list[Pending]:
@@ -321,6 +343,9 @@ class Assessments:
                         "Start again to answer anew."
                     )
                 ) from None
+            receipt = anonymity.receipt_turn(self.localizer(state.locale), state)
+            if receipt is not None:  # submitted anonymously: nothing of theirs is left here
+                return receipt
             was_submitted = state.status is ResponseStatus.SUBMITTED
             turn = step(state)
             if turn.saved or turn.state != state:
@@ -328,6 +353,8 @@ class Assessments:
                 repo.save_state(
                     connection, response_id, turn.state, turn.saved, submitted_now=submitted_now
                 )
+                if submitted_now:
+                    anonymity.detach_if_anonymous(connection, response_id)
             if turn.state.locale != state.locale:
                 repo.remember_locale(connection, response_id, turn.state.locale)
             return turn
@@ -418,13 +445,21 @@ class Assessments:
         if latest_result is None:
             latest_result = await self._result(session, latest, team)
         items = await self._refreshed_plan(session, latest, latest_result)
-        if items:
+        # A plan follows its snapshot's answers: a chat sees only the plans of snapshots whose
+        # results it may see (bot/disclosure.py).
+        if items and await self._shown(session, team, latest):
             return TeamPlan(items, latest.number, latest.number, latest.id)
         for earlier in reversed(snapshots[:-1]):
             items = await repo.plan_items(session, earlier.id)
-            if items:
+            if items and await self._shown(session, team, earlier):
                 return TeamPlan(items, earlier.number, latest.number, earlier.id)
         return TeamPlan([], latest.number, latest.number, latest.id)
+
+    async def _shown(self, session: AsyncSession, team: Team, snapshot: Snapshot) -> bool:
+        if self.operator:
+            return True
+        counts = await repo.response_counts(session, snapshot.id)
+        return disclosure.may_show(team, counts.submitted)
 
     async def report(self, team: Team, locale: str | None = None) -> TeamReport:
         """The latest snapshot's report, with the change since the previous one. A team with
@@ -436,6 +471,7 @@ class Assessments:
             plan = await self._current_plan(
                 session, team, snapshots, history[-1].result if history else None
             )
+            history = self._as_seen(team, history)
             change = change_since_previous(history)
             outcome = None
             notes: list[ChangeNote] = []
@@ -447,6 +483,7 @@ class Assessments:
                 outcome = plan_outcome(self.questionnaire, change.previous.number, previous_items)
                 notes = await repo.change_notes(session, by_number[change.current.number].id)
         latest = history[-1] if history else None
+        self._check_shown(team, latest)
         info = SnapshotInfo(
             team=team.name,
             number=latest.number if latest else 0,
@@ -476,7 +513,34 @@ class Assessments:
     async def history(self, team: Team) -> list[SnapshotScore]:
         async with self.database.reading() as session:
             snapshots = await repo.team_snapshots(session, team.id)
-            return await self._history(session, team, snapshots)
+            return self._as_seen(team, await self._history(session, team, snapshots))
+
+    def _as_seen(self, team: Team, history: list[SnapshotScore]) -> list[SnapshotScore]:
+        """The history as whoever this serves may see it (bot/disclosure.py)."""
+        if self.operator:
+            return history
+        return disclosure.shown_history(team, history, score(self.questionnaire, ()))
+
+    def _check_shown(self, team: Team, entry: SnapshotScore | None) -> None:
+        """Raise `ResultsWithheld` when whoever this serves may not see ``entry``'s results."""
+        if self.operator or entry is None:
+            return
+        withheld = disclosure.withheld(team, entry.number, entry.submitted)
+        if withheld is not None:
+            raise ResultsWithheld(withheld)
+
+    async def withheld(self, team: Team) -> ResultsWithheld | None:
+        """Why whoever this serves may not see the team's latest results (what to tell
+        them), or None when they may: for a chat to say so before it prepares anything."""
+        if self.operator:
+            return None
+        async with self.database.reading() as session:
+            latest = await repo.latest_snapshot(session, team.id)
+            if latest is None:
+                return None
+            counts = await repo.response_counts(session, latest.id)
+        withheld = disclosure.withheld(team, latest.number, counts.submitted)
+        return ResultsWithheld(withheld) if withheld is not None else None
 
     async def new_snapshot(self, team: Team, by: str) -> int:
         """Close the team's open snapshot (its plan as it stands) and open the next one;
@@ -642,6 +706,7 @@ class Assessments:
             latest.deadline,
             [name for name, status in people if status == done],
             [name for name, status in people if status != done],
+            team.anonymous,
         )
 
     async def plan(self, team: Team) -> TeamPlan:
@@ -719,8 +784,10 @@ class Assessments:
                     N_("Team “{name}” has no snapshot {number}."), name=team.name, number=chosen
                 )
             snapshot = snapshots[chosen]
-            records = await repo.snapshot_answers(session, snapshot.id)
-        upto = [entry for entry in history if entry.number <= chosen]
+            # A chat's export is aggregates only: nobody there receives anyone's own answers.
+            records = await repo.snapshot_answers(session, snapshot.id) if self.operator else []
+        upto = self._as_seen(team, [entry for entry in history if entry.number <= chosen])
+        self._check_shown(team, upto[-1])
         change = change_since_previous(upto)
         return SnapshotExport(
             team=team.name,

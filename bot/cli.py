@@ -20,9 +20,11 @@ from click.core import ParameterSource
 from pydantic import SecretStr
 from sqlalchemy.exc import SQLAlchemyError
 
+from bot.anonymity import set_anonymous, set_threshold
 from bot.assessments import Assessments, TeamReport, UserError
 from bot.console.render import render_report
 from bot.console.session import PLATFORM, environment_locale, run_console
+from bot.disclosure import MAX_THRESHOLD, MIN_THRESHOLD
 from bot.i18n import localizers
 from bot.logs import keep_out_of_logs
 from bot.reports.charts import radar_png, trend_png
@@ -127,8 +129,10 @@ def _friendly_errors(func: Callable[P, T]) -> Callable[P, T]:
     return wrapper
 
 
-async def _assessments(*, create_if_empty: bool = False) -> Assessments:
-    """The service on the configured database, after checking its schema."""
+async def _assessments(*, create_if_empty: bool = False, operator: bool = True) -> Assessments:
+    """The service on the configured database, after checking its schema. The operator at
+    this terminal sees every result; channels served from here (``operator=False``) see what
+    the anonymity threshold lets them (bot/disclosure.py)."""
     settings = Settings()
     questionnaire = load_questionnaire(settings.questionnaire)
     database = Database(settings.database_url)
@@ -137,7 +141,9 @@ async def _assessments(*, create_if_empty: bool = False) -> Assessments:
     except BaseException:
         await database.dispose()
         raise
-    return Assessments(database, questionnaire, localizers(), settings.anonymity_threshold)
+    return Assessments(
+        database, questionnaire, localizers(), settings.anonymity_threshold, operator=operator
+    )
 
 
 async def _with_assessments(work: Callable[[Assessments], Awaitable[T]]) -> T:
@@ -400,9 +406,10 @@ def export(
     async def work(assessments: Assessments) -> str:
         found = await assessments.find_team(team)
         data = await assessments.export(found, number)
+        labels = assessments.localizer(lang or found.locale)  # as the report
         if fmt == "json":
-            return export_json(data, assessments.sequence)
-        return export_csv(data, assessments.sequence, table)
+            return export_json(data, assessments.sequence, labels)
+        return export_csv(data, assessments.sequence, table, labels)
 
     text = _run(_with_assessments(work))
     if output is None:
@@ -419,17 +426,39 @@ def export(
     help="Name respondents in exports (the team's choice), or show them as R1, R2, …",
 )
 @click.option(
+    "--threshold",
+    type=click.IntRange(MIN_THRESHOLD, MAX_THRESHOLD),
+    help="Fewest submitted responses whose results chats may see.",
+)
+@click.option(
+    "--anonymous/--no-anonymous",
+    default=None,
+    help="Anonymous mode: submitted answers keep no link to the person.",
+)
+@click.option(
     "--by", default=getpass.getuser, show_default="your login name", help="Who changes it."
 )
 @LANG_OPTION
 @_friendly_errors
-def team(team: str, names: bool | None, by: str, lang: str | None) -> None:
-    """Show the team's settings, or choose whether exports name respondents."""
+def team(
+    team: str,
+    names: bool | None,
+    threshold: int | None,
+    anonymous: bool | None,
+    by: str,
+    lang: str | None,
+) -> None:
+    """Show the team's settings, or change whether exports name respondents, its anonymity
+    threshold and anonymous mode."""
 
     async def work(assessments: Assessments) -> str:
         found = await assessments.find_team(team)
         if names is not None:
             await assessments.set_export_names(found, names, by)
+        if threshold is not None:
+            await set_threshold(assessments.database, found, threshold, by)
+        if anonymous is not None:
+            await set_anonymous(assessments.database, found, anonymous, by)
         loc = assessments.localizer(lang or found.locale)
         shown = found.export_names if names is None else names
         return "\n".join(
@@ -437,6 +466,7 @@ def team(team: str, names: bool | None, by: str, lang: str | None) -> None:
                 loc._("Team: {name}", name=found.name),
                 loc._("Language: {language}", language=loc._(LANGUAGE_LABELS[found.locale])),
                 loc._("Anonymity threshold: {n}", n=found.anonymity_threshold),
+                loc._("Anonymous mode: on") if found.anonymous else loc._("Anonymous mode: off"),
                 loc._("Exports name respondents: yes")
                 if shown
                 else loc._("Exports name respondents: no (R1, R2, …)"),
@@ -484,7 +514,7 @@ def schedule(team: str, by: str, lang: str | None, **changes: Any) -> None:
 async def _until_stopped(serve: Callable[[Assessments, asyncio.Event], Awaitable[None]]) -> None:
     """Run a channel until Ctrl-C or SIGTERM sets the event ``serve`` is given, then close the
     database."""
-    assessments = await _assessments(create_if_empty=True)
+    assessments = await _assessments(create_if_empty=True, operator=False)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGINT, signal.SIGTERM):

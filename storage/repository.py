@@ -548,9 +548,12 @@ class ResponseCounts:
 
 
 async def response_counts(session: AsyncSession, snapshot_id: int) -> ResponseCounts:
+    # A submitted response without answers is a receipt of anonymous mode (bot/anonymity.py):
+    # its answers are counted in the row they moved to.
+    answered = select(AnswerRow.id).where(AnswerRow.response_id == Response.id).exists()
     rows = await session.execute(
         select(Response.status, func.count())
-        .where(Response.snapshot_id == snapshot_id)
+        .where(Response.snapshot_id == snapshot_id, (Response.status != "submitted") | answered)
         .group_by(Response.status)
     )
     counts: dict[str, int] = {status: count for status, count in rows}

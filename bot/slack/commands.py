@@ -14,6 +14,7 @@ from slack_bolt.context.respond.async_respond import AsyncRespond
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
+from bot.anonymity import anonymous_counts
 from bot.assessments import (
     MAX_DEADLINE_DAYS,
     Invitation,
@@ -37,6 +38,7 @@ from bot.slack.common import (
 from bot.slack.dm import DirectMessages
 from bot.slack.home import Home
 from bot.slack.personal_data import export_me_to_dm
+from bot.slack.privacy_settings import PrivacySettings
 from bot.slack.results import Results
 from conversations.commands import LANGUAGE_LABELS
 from conversations.i18n import SUPPORTED_LOCALES, Localizer, fold
@@ -60,6 +62,8 @@ ALIASES = {
     "export-me": ("export-me", "verilerim", "verilerimi-indir"),
     "admin": ("admin", "admins", "yönetici"),
     "away": ("away", "izin", "izinli", "uzakta"),
+    "threshold": ("threshold", "eşik"),
+    "anonymous": ("anonymous", "anonim"),
     "help": ("help", "yardım", "?"),
 }
 SUBCOMMANDS = {fold(alias): name for name, aliases in ALIASES.items() for alias in aliases}
@@ -127,6 +131,7 @@ class Commands:
         self.dm = dm
         self.results = results
         self.home = home
+        privacy = PrivacySettings(self)
         self._subcommands: dict[str, Callable[[Call], Awaitable[None]]] = {
             "start": self.start,
             "status": self.status,
@@ -140,6 +145,8 @@ class Commands:
             "export-me": self.export_me,
             "admin": self.admin,
             "away": self.away,
+            "threshold": privacy.threshold,
+            "anonymous": privacy.anonymous,
             "help": self.help,
         }
 
@@ -380,17 +387,22 @@ class Commands:
             )
             if found.is_open and found.deadline
             else loc._("Snapshot {number} is closed.", number=found.number),
-            loc._(
-                "Submitted ({n}): {names}",
-                n=len(found.submitted),
-                names=", ".join(found.submitted) or "–",
-            ),
-            loc._(
-                "In progress ({n}): {names}",
-                n=len(found.in_progress),
-                names=", ".join(found.in_progress) or "–",
-            ),
         ]
+        if found.anonymous:  # anonymous mode: how many, not who (bot/anonymity.py)
+            lines.append(anonymous_counts(loc, len(found.submitted), len(found.in_progress)))
+        else:
+            lines += [
+                loc._(
+                    "Submitted ({n}): {names}",
+                    n=len(found.submitted),
+                    names=", ".join(found.submitted) or "–",
+                ),
+                loc._(
+                    "In progress ({n}): {names}",
+                    n=len(found.in_progress),
+                    names=", ".join(found.in_progress) or "–",
+                ),
+            ]
         if found.is_open and invitees:
             lines.append(
                 loc._("Not started ({n}): {names}", n=len(waiting), names=", ".join(waiting) or "–")
@@ -406,7 +418,7 @@ class Commands:
         if team is None or await self._refuse_unless_admin(call, team):
             return
         try:
-            number = await self.results.close_and_post(call.client, team, call.user.name)
+            number, shown = await self.results.close_and_post(call.client, team, call.user.name)
         except SlackApiError as error:
             log.warning("results not posted: %s", error.response.get("error"))
             await call.say(
@@ -420,6 +432,8 @@ class Commands:
             return
         await call.say(
             call.loc._("Snapshot {number} is closed; its results are posted here.", number=number)
+            if shown
+            else call.loc._("Snapshot {number} is closed.", number=number)
         )
 
     async def _results_team(self, call: Call) -> Team | None:
@@ -427,7 +441,7 @@ class Commands:
         team = await self._team(call)
         if team is None:
             return None
-        hidden = await self.results.interim_hidden(team, call.loc)
+        hidden = await self.results.withheld_note(team, call.loc)
         if hidden:
             await call.say(hidden)
             return None
@@ -617,6 +631,8 @@ class Commands:
             loc._("*/maturity export* pdf|csv — the latest results as a file, sent to you"),
             loc._("*/maturity admin* add|remove @person — who runs this team's assessments"),
             loc._("*/maturity away* YYYY-MM-DD|off — no reminders while you are away"),
+            loc._("*/maturity threshold* [number] — fewest answers before results show (admins)"),
+            loc._("*/maturity anonymous* [on|off] — answers kept without names (admins)"),
             loc._("*/maturity forget-me* — delete your answers"),
             loc._("*/maturity export-me* — everything I hold about you, as a file sent to you"),
         ]

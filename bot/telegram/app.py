@@ -36,6 +36,7 @@ from bot.telegram.common import PLATFORM, Context, log
 from bot.telegram.groups import Groups
 from bot.telegram.ordering import PerPersonOrder
 from bot.telegram.personal_data import PersonalData
+from bot.telegram.privacy_settings import GroupPrivacy
 from bot.telegram.private import PrivateChat
 from bot.telegram.reminders import SNOOZE, TelegramCourier
 from bot.telegram.schedule import GroupSchedule
@@ -67,6 +68,8 @@ GROUP_COMMANDS = (
     ("export", N_("The report as a PDF, or the scores as CSV")),
     ("language", N_("The group's language: en or tr (administrators)")),
     ("schedule", N_("When snapshots and reminders happen (administrators)")),
+    ("threshold", N_("Fewest answers before results show: /threshold 3 (administrators)")),
+    ("anonymous", N_("Anonymous answers: /anonymous on or off (administrators)")),
     ("help", N_("What this bot does")),
 )
 
@@ -80,6 +83,7 @@ class TelegramChannel:
         self.courier = TelegramCourier(assessments, bot)
         self.schedule = GroupSchedule(assessments, bot)
         self.personal_data = PersonalData(assessments, bot)
+        self.privacy = GroupPrivacy(assessments, bot)
         self._seen: OrderedDict[int, None] = OrderedDict()
         self._since_pruned = 0
 
@@ -115,6 +119,8 @@ class TelegramChannel:
                     ("forget_me", g.forget_me),
                     ("export_me", self.personal_data.in_group),
                     ("schedule", self.schedule.command),
+                    ("threshold", self.privacy.threshold),
+                    ("anonymous", self.privacy.anonymous),
                 )
             ),
             CallbackQueryHandler(g.tick, pattern=r"^p:"),

@@ -35,7 +35,7 @@ from bot.telegram.common import (
     personal_team_id,
 )
 from bot.telegram.render import plan_text, render, report_text, unpin
-from bot.telegram.results import interim_hidden, send_export
+from bot.telegram.results import results_withheld, send_export
 from conversations.engine import Turn
 from conversations.i18n import N_, Localizer
 from conversations.replies import (
@@ -278,7 +278,7 @@ class PrivateChat(Handlers):
             )
             await message.reply_text(gone)
             return None
-        if await interim_hidden(self, team, loc, message):
+        if await results_withheld(self, team, loc, message):
             return None
         return team, loc, message
 

@@ -6,48 +6,50 @@ from __future__ import annotations
 from telegram import Message, Update
 from telegram.error import TelegramError
 
-from bot.assessments import UserError
+from bot.assessments import ResultsWithheld, UserError
 from bot.reports.exports import export_csv
 from bot.reports.pdf import report_pdf
-from bot.telegram.common import Context, Handlers, is_personal, log
+from bot.telegram.common import Context, Handlers, log
 from bot.telegram.render import plan_text, report_text
 from conversations.i18n import Localizer
 from storage.models import Team
 
 
-async def interim_hidden(handlers: Handlers, team: Team, loc: Localizer, message: Message) -> bool:
-    """While a team's snapshot is open, its results so far would show the few who have
-    submitted one by one: they stay hidden below the team's anonymity threshold, and this
-    says so. True when hidden."""
-    if is_personal(team.external_id):
+async def results_withheld(
+    handlers: Handlers, team: Team, loc: Localizer, message: Message
+) -> bool:
+    """Below the team's anonymity threshold its results stay out of every chat
+    (bot/disclosure.py): say so, with how many responded. True when withheld."""
+    withheld = await handlers.assessments.withheld(team)
+    if withheld is None:
         return False
-    try:
-        status = await handlers.assessments.status(team)
-    except UserError:  # no snapshot at all: nothing to hide
-        return False
-    if not status.is_open:
-        return False
-    count, needed = len(status.submitted), team.anonymity_threshold
-    if count == 0 or count >= needed:
-        return False
-    await message.reply_text(
-        loc._(
-            "The results so far stay hidden until {needed} people have submitted (now "
-            "{count}), so no one's answers can be picked out. They are posted when the "
-            "assessment closes.",
-            needed=needed,
-            count=count,
-        )
-    )
+    await message.reply_text(withheld.localized(loc))
     return True
 
 
-async def post_results(handlers: Handlers, chat_id: int, team: Team, loc: Localizer) -> None:
-    """The radar chart as a photo, the level and scores as text, then the live checklist."""
+async def post_results(
+    handlers: Handlers, chat_id: int, team: Team, loc: Localizer, *, closed: int | None = None
+) -> None:
+    """The radar chart as a photo, the level and scores as text, then the live checklist —
+    or, below the team's anonymity threshold, only how many responded and why nothing more.
+    ``closed``: the number of the snapshot just closed, announced first."""
     from bot.reports.charts import radar_png  # matplotlib loads only when a chart is drawn
 
     assessments = handlers.assessments
-    built = await assessments.report(team, loc.locale)
+    try:
+        built = await assessments.report(team, loc.locale)
+    except ResultsWithheld as withheld:
+        lines = [withheld.localized(loc)]
+        if closed is not None:
+            lines.insert(0, "✅ " + loc._("Snapshot {number} is closed.", number=closed))
+        await handlers.bot.send_message(chat_id, "\n\n".join(lines))
+        return
+    if closed is not None:
+        await handlers.bot.send_message(
+            chat_id,
+            "✅ "
+            + loc._("Snapshot {number} is closed. Here are the team's results.", number=closed),
+        )
     view = built.view
     if not view.empty_note:
         radar = await handlers.draw(radar_png, assessments.questionnaire, built.history, loc)
@@ -76,7 +78,7 @@ async def send_export(
     try:
         if kind == "csv":
             data = await assessments.export(team)
-            content = export_csv(data, assessments.sequence, "dimensions").encode("utf-8")
+            content = export_csv(data, assessments.sequence, "dimensions", loc).encode("utf-8")
             filename = f"csmm-snapshot-{data.number}-dimensions.csv"
         elif kind == "pdf":
             from bot.reports.charts import radar_png, trend_png

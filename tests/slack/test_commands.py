@@ -45,34 +45,6 @@ async def test_status_names_who_answered_and_never_answers(
     assert "Not started (1): Admin Ada" in note.text
 
 
-async def test_report_stays_hidden_below_the_threshold_then_close_posts_it(
-    fake: FakeSlack, app: SlackChannel, assessments: Assessments
-) -> None:
-    await started(fake)
-    await start(fake, BOB)
-    await answer_everything(fake, BOB)
-    await fake.command(BOB, CHANNEL, "report")
-    hidden = await said_to(fake, BOB, 1)
-    assert "stay hidden until 3 people have submitted (now 1)" in hidden.text
-
-    await fake.command(BOB, CHANNEL, "close")  # not an admin
-    refused = await said_to(fake, BOB, 2)
-    assert "Only workspace admins" in refused.text
-
-    await fake.command(ADMIN, CHANNEL, "close")
-    closed = await said_to(fake, ADMIN, 2)  # after the start's summary
-    assert "Snapshot 1 is closed" in closed.text
-    await fake.wait_for(lambda: any(fake.checkboxes(m) for m in fake.messages(CHANNEL)))
-    team = await assessments.team_at(PLATFORM, team_key(fake.team_id, CHANNEL))
-    assert team is not None
-    assert (await assessments.status(team)).is_open is False
-
-    await fake.command(BOB, CHANNEL, "report")
-    report = await said_to(fake, BOB, 3)
-    assert "Level" in report.text
-    assert any(block["type"] == "header" for block in report.blocks)
-
-
 async def test_plan_is_posted_for_the_channel_and_ticks_are_stored(
     fake: FakeSlack, app: SlackChannel, assessments: Assessments
 ) -> None:
