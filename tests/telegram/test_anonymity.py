@@ -137,7 +137,8 @@ async def test_the_interim_report_names_the_count_and_the_command(
     api.send_text(bob, "/report", chat=group)
     await api.wait_for(lambda: "/threshold" in last_text(api, GROUP))
     text = last_text(api, GROUP)
-    assert "1" in text and "3" in text and "Snapshot" not in text
+    assert text.startswith("1. değerlendirme turu: 1 yanıt gönderildi.")
+    assert "en az 3 kişi" in text and "/threshold 1" in text
 
 
 async def test_anonymous_mode_unlinks_answers_at_submit_and_still_resumes_mid_way(
