@@ -3,7 +3,11 @@
 CSV holds one table per file (``answers`` or ``dimensions``); JSON holds both in one document:
 ``{"team", "snapshot", "level", "overall_score", "respondents", "dont_know_rate", "dimensions":
 [...], "answers": [...]}``. Respondents appear as R1, R2, … unless the team chose to export
-names. Scores are 0–100 with two decimals, as computed (the report rounds them to whole numbers).
+names. A practice answer's ``value`` is on the scale people answer on: 1 Missing … 4 Systematic,
+0 for don't know (its ``label`` says which); numbers, role ids and free text are as given.
+Labels, section and dimension titles are in the export's language; ids and column names stay
+English, for scripts. Scores are 0–100 with two decimals, as computed (the report rounds them to
+whole numbers).
 """
 
 from __future__ import annotations
@@ -11,11 +15,12 @@ from __future__ import annotations
 import csv
 import io
 import json
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from conversations.history import Change
+from conversations.i18n import N_, Localizer
 from conversations.questionnaire import NumberQuestion, RoleQuestion
 from conversations.questions import QuestionKind, QuestionSequence
 from conversations.scoring import Result
@@ -52,6 +57,7 @@ DIMENSION_COLUMNS = (
     "respondents",
 )
 OVERALL = "overall"  # the dimension_id of the row that holds the overall score
+OVERALL_TITLE = N_("Overall")
 # Said once at the top of a JSON export rather than in every row.
 _SNAPSHOT_FIELDS = {"team", "snapshot", "questionnaire_version", "level", "respondents"}
 
@@ -70,13 +76,26 @@ class SnapshotExport:
     names: bool  # the team chose to export respondents' names
 
 
+DONT_KNOW_VALUE = 0  # what people type for "don't know"; the scale itself runs 1–4
+
+
 def _score(value: float | None) -> float | None:
-    return round(value, 2) if value is not None else None
+    # + 0.0: a difference of two equal scores can round to -0.0, which JSON would keep.
+    return round(value, 2) + 0.0 if value is not None else None
 
 
-def answer_rows(export: SnapshotExport, sequence: QuestionSequence) -> list[dict[str, Any]]:
+def _translate(loc: Localizer | None) -> Callable[[str], str]:
+    """The export's language; without one, the questionnaire's own (English) words."""
+    return loc._ if loc is not None else str
+
+
+def answer_rows(
+    export: SnapshotExport, sequence: QuestionSequence, loc: Localizer | None = None
+) -> list[dict[str, Any]]:
     pseudonyms: dict[int, str] = {}
-    scale = sequence.questionnaire.scale
+    questionnaire = sequence.questionnaire
+    scale = questionnaire.scale
+    _ = _translate(loc)
     rows = []
     for record in export.records:
         if record.question_id not in sequence:
@@ -88,11 +107,19 @@ def answer_rows(export: SnapshotExport, sequence: QuestionSequence) -> list[dict
         label = ""
         if answer.state is AnswerState.ANSWERED:
             if question.kind is QuestionKind.PRACTICE and isinstance(value, int):
-                label = scale[value].label
+                # Stored 0–3 for scoring; exported as the 1–4 the person chose.
+                label = _(scale[value].label)
+                value += 1
             elif isinstance(question.source, RoleQuestion):
-                label = next((o.label for o in question.source.options if o.id == value), "")
-            elif isinstance(question.source, NumberQuestion) and question.source.integer:
-                value = int(value) if isinstance(value, float) else value
+                label = next((_(o.label) for o in question.source.options if o.id == value), "")
+            elif isinstance(question.source, NumberQuestion):
+                value = float(value) + 0.0 if isinstance(value, int | float) else value
+                if question.source.integer and isinstance(value, float):
+                    value = int(value)
+        elif answer.state is AnswerState.DONT_KNOW:
+            label = _(questionnaire.dont_know.label)
+            if question.kind is QuestionKind.PRACTICE:
+                value = DONT_KNOW_VALUE
         rows.append(
             {
                 "team": export.team,
@@ -102,7 +129,7 @@ def answer_rows(export: SnapshotExport, sequence: QuestionSequence) -> list[dict
                 "response_status": record.response_status,
                 "question_number": sequence.number_of(question.id),
                 "question_id": question.id,
-                "section": question.section,
+                "section": _(question.section),
                 "kind": question.kind.value,
                 "state": answer.state.value,
                 "value": value,
@@ -114,9 +141,12 @@ def answer_rows(export: SnapshotExport, sequence: QuestionSequence) -> list[dict
     return rows
 
 
-def dimension_rows(export: SnapshotExport, sequence: QuestionSequence) -> list[dict[str, Any]]:
+def dimension_rows(
+    export: SnapshotExport, sequence: QuestionSequence, loc: Localizer | None = None
+) -> list[dict[str, Any]]:
     """One row per dimension, then one (dimension_id "overall") for the weighted overall."""
     questionnaire = sequence.questionnaire
+    _ = _translate(loc)
     result = export.result
     before = export.change.previous.result if export.change else None
     common = {
@@ -128,7 +158,7 @@ def dimension_rows(export: SnapshotExport, sequence: QuestionSequence) -> list[d
     }
 
     def row(key: str, title: str, weight: float, now: float | None, then: float | None) -> Any:
-        change = round(now - then, 2) if now is not None and then is not None else None
+        change = _score(now - then) if now is not None and then is not None else None
         return {
             **common,
             "dimension_id": key,
@@ -142,7 +172,7 @@ def dimension_rows(export: SnapshotExport, sequence: QuestionSequence) -> list[d
     rows = [
         row(
             d.id,
-            d.title,
+            _(d.title),
             d.weight,
             result.dimensions.get(d.id),
             before.dimensions.get(d.id) if before else None,
@@ -151,7 +181,13 @@ def dimension_rows(export: SnapshotExport, sequence: QuestionSequence) -> list[d
     ]
     total_weight = sum(d.weight for d in questionnaire.dimensions)
     rows.append(
-        row(OVERALL, "Overall", total_weight, result.overall, before.overall if before else None)
+        row(
+            OVERALL,
+            _(OVERALL_TITLE),
+            total_weight,
+            result.overall,
+            before.overall if before else None,
+        )
     )
     return rows
 
@@ -164,13 +200,18 @@ def _csv(columns: Sequence[str], rows: Iterable[dict[str, Any]]) -> str:
     return buffer.getvalue()
 
 
-def export_csv(export: SnapshotExport, sequence: QuestionSequence, table: str) -> str:
+def export_csv(
+    export: SnapshotExport, sequence: QuestionSequence, table: str, loc: Localizer | None = None
+) -> str:
     if table == "dimensions":
-        return _csv(DIMENSION_COLUMNS, dimension_rows(export, sequence))
-    return _csv(ANSWER_COLUMNS, answer_rows(export, sequence))
+        return _csv(DIMENSION_COLUMNS, dimension_rows(export, sequence, loc))
+    return _csv(ANSWER_COLUMNS, answer_rows(export, sequence, loc))
 
 
-def export_json(export: SnapshotExport, sequence: QuestionSequence) -> str:
+def export_json(
+    export: SnapshotExport, sequence: QuestionSequence, loc: Localizer | None = None
+) -> str:
+    _ = _translate(loc)
     result = export.result
     level = sequence.questionnaire.level(result.level) if result.respondents else None
     document = {
@@ -182,7 +223,7 @@ def export_json(export: SnapshotExport, sequence: QuestionSequence) -> str:
             "closed_at": export.closed_at,
             "questionnaire_version": export.questionnaire_version,
         },
-        "level": {"number": result.level, "name": level.name} if level else None,
+        "level": {"number": result.level, "name": _(level.name)} if level else None,
         "overall_score": _score(result.overall),
         "respondents": result.respondents,
         "dont_know_rate": (
@@ -190,12 +231,12 @@ def export_json(export: SnapshotExport, sequence: QuestionSequence) -> str:
         ),
         "dimensions": [
             {k: v for k, v in row.items() if k not in _SNAPSHOT_FIELDS}
-            for row in dimension_rows(export, sequence)
+            for row in dimension_rows(export, sequence, loc)
             if row["dimension_id"] != OVERALL
         ],
         "answers": [
             {k: v for k, v in row.items() if k not in _SNAPSHOT_FIELDS}
-            for row in answer_rows(export, sequence)
+            for row in answer_rows(export, sequence, loc)
         ],
     }
     return json.dumps(document, ensure_ascii=False, indent=2) + "\n"

@@ -178,7 +178,7 @@ class Results:
         assessments = self.assessments
         if kind == "csv":
             data = await assessments.export(team)
-            content = export_csv(data, assessments.sequence, "dimensions").encode("utf-8")
+            content = export_csv(data, assessments.sequence, "dimensions", loc).encode("utf-8")
             filename = f"csmm-snapshot-{data.number}-dimensions.csv"
         else:
             from bot.reports.charts import radar_png, trend_png

@@ -250,7 +250,8 @@ async def test_exports_agree_with_the_report(assessments: Assessments) -> None:
         assert str(round(float(row["score"]))) == shown[row["dimension_id"]].score_text
     answers = list(csv.DictReader(io.StringIO(export_csv(data, sequence, "answers"))))
     practice_values = [int(a["value"]) for a in answers if a["kind"] == "practice"]
-    assert practice_values == [2] * (3 * len(assessments.questionnaire.practices))
+    # Repeatable, exported as typed: 3 on the 1–4 scale
+    assert practice_values == [3] * (3 * len(assessments.questionnaire.practices))
 
     # Snapshot 2's export carries the notes and compares with snapshot 1.
     second = json.loads(export_json(await assessments.export(team, 2), sequence))
