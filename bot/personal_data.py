@@ -82,6 +82,8 @@ def _response(response: HeldResponse, sequence: QuestionSequence, loc: Localizer
     return {
         "team": response.team,
         "platform": response.team_platform,
+        # In an anonymous team, submitted answers name nobody: they are not the person's to get.
+        "team_answers_anonymously": response.team_anonymous,
         "snapshot": response.snapshot,
         "snapshot_status": response.snapshot_status,
         "status": response.status,

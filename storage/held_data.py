@@ -43,6 +43,7 @@ class HeldAnswer:
 class HeldResponse:
     team: str
     team_platform: str
+    team_anonymous: bool  # answers unlinked from the person at submit (bot/anonymity.py)
     snapshot: int
     snapshot_status: str
     status: str
@@ -197,7 +198,9 @@ async def held_data(
 async def _held_responses(session: AsyncSession, person_id: int) -> list[HeldResponse]:
     rows = (
         await session.execute(
-            select(Response, Snapshot.number, Snapshot.status, Team.name, Team.platform)
+            select(
+                Response, Snapshot.number, Snapshot.status, Team.name, Team.platform, Team.anonymous
+            )
             .join(Snapshot, Snapshot.id == Response.snapshot_id)
             .join(Team, Team.id == Snapshot.team_id)
             .where(Response.person_id == person_id)
@@ -221,6 +224,7 @@ async def _held_responses(session: AsyncSession, person_id: int) -> list[HeldRes
         HeldResponse(
             team=team,
             team_platform=team_platform,
+            team_anonymous=anonymous,
             snapshot=number,
             snapshot_status=snapshot_status,
             status=response.status,
@@ -229,7 +233,7 @@ async def _held_responses(session: AsyncSession, person_id: int) -> list[HeldRes
             submitted_at=response.submitted_at,
             answers=answers.get(response.id, []),
         )
-        for response, number, snapshot_status, team, team_platform in rows
+        for response, number, snapshot_status, team, team_platform, anonymous in rows
     ]
 
 

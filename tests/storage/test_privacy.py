@@ -10,10 +10,11 @@ import json
 
 from sqlalchemy import func, select
 
+from bot.anonymity import set_anonymous
 from bot.assessments import Assessments
 from bot.personal_data import export_me
 from storage.models import ActionItem, AnswerRow, Response
-from tests.person_traces import FREE_TEXT, NOTE, Someone, leave_traces
+from tests.person_traces import FREE_TEXT, NOTE, Someone, answer, leave_traces
 from tests.table_dump import cells_containing, dump_tables
 
 PERSON = Someone("console", "nesrin.aydogan", "Nesrin Aydoğan")
@@ -168,3 +169,21 @@ async def test_names_and_ids_are_matched_whole(assessments: Assessments) -> None
     assert held["person"]["name"] == NAMESAKE.name
     assert [m["kind"] for m in held["messages"]] == ["nudge"]
     assert len(held["responses"]) == 2
+
+
+async def test_export_me_in_an_anonymous_team_holds_no_submitted_answers(
+    assessments: Assessments,
+) -> None:
+    """Anonymous mode unlinks answers at submit: export-me shows that they submitted, and
+    nothing they answered; forgetting them leaves no trace either."""
+    who = PERSON.who("support", "Support desk")
+    await answer(assessments, COLLEAGUE.who("support", "Support desk"), "3", notes=False)
+    team = await assessments.find_team("Support desk")
+    await set_anonymous(assessments.database, team, True, by=COLLEAGUE.name)
+    await answer(assessments, who, "2", notes=False)
+    loc = assessments.localizer("en")
+    held = json.loads(await export_me(assessments, "console", PERSON.external_id, loc) or "{}")
+    [response] = held["responses"]
+    assert response["team_answers_anonymously"] is True
+    assert (response["status"], response["answers"]) == ("submitted", [])
+    assert FREE_TEXT not in json.dumps(held)
