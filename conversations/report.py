@@ -13,7 +13,7 @@ from conversations.history import Change, PlanOutcome, SnapshotScore
 from conversations.i18n import N_, Localizer
 from conversations.questionnaire import Questionnaire
 from conversations.scoring import Result
-from conversations.standings import standing_lines
+from conversations.standings import moved_lines, standing_lines
 
 GROUP_LABELS = {
     "frontline": N_("Frontline"),
@@ -216,13 +216,7 @@ def _change_section(
         if (delta := _rounded_delta(score, previous.result.dimensions.get(dimension_id)))
     ]
     if moved:
-        # Biggest moves first; equal moves keep the questionnaire's order.
-        up = [titles[d] for delta, d in sorted(moved, key=lambda m: -m[0]) if delta > 0]
-        down = [titles[d] for delta, d in sorted(moved, key=lambda m: m[0]) if delta < 0]
-        if up:
-            lines.append(loc._("Better: {areas}", areas=", ".join(up)))
-        if down:
-            lines.append(loc._("Worse: {areas}", areas=", ".join(down)))
+        lines += moved_lines(loc, moved, titles)
     elif any(
         score is not None and previous.result.dimensions.get(dimension_id) is not None
         for dimension_id, score in change.current.result.dimensions.items()

@@ -1,5 +1,6 @@
-"""The "Strongest and weakest" lines of a report: a few names at most, and a plain "all equal"
-when the scores do not tell the dimensions apart."""
+"""The lines of a report that single dimensions out: strongest and weakest, better and worse
+since last time. A few names at most, and a plain "all equal" when the scores do not tell the
+dimensions apart."""
 
 from __future__ import annotations
 
@@ -58,3 +59,36 @@ def standing_lines(
             score=_score(loc, bottom),
         )
     return (best, worst)
+
+
+def moved_lines(
+    loc: Localizer, moved: list[tuple[int, str]], titles: Mapping[str, str]
+) -> tuple[str, ...]:
+    """The "Better: …" and "Worse: …" lines from (change of the rounded score, dimension id)
+    pairs: the biggest moves first (equal moves in questionnaire order), at most three named."""
+    up = [d for delta, d in sorted(moved, key=lambda m: -m[0]) if delta > 0]
+    down = [d for delta, d in sorted(moved, key=lambda m: m[0]) if delta < 0]
+    lines = []
+    if up:
+        if len(up) <= MAX_NAMED:
+            lines.append(loc._("Better: {areas}", areas=", ".join(titles[d] for d in up)))
+        else:
+            lines.append(
+                loc._(
+                    "Better in {count} dimensions, most of all: {areas}",
+                    count=loc.number(len(up)),
+                    areas=", ".join(titles[d] for d in up[:MAX_NAMED]),
+                )
+            )
+    if down:
+        if len(down) <= MAX_NAMED:
+            lines.append(loc._("Worse: {areas}", areas=", ".join(titles[d] for d in down)))
+        else:
+            lines.append(
+                loc._(
+                    "Worse in {count} dimensions, most of all: {areas}",
+                    count=loc.number(len(down)),
+                    areas=", ".join(titles[d] for d in down[:MAX_NAMED]),
+                )
+            )
+    return tuple(lines)

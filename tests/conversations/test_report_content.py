@@ -12,7 +12,7 @@ from conversations.i18n import Localizer
 from conversations.questionnaire import Questionnaire
 from conversations.report import ReportView, SectionKind, SnapshotInfo, build_report
 from conversations.scoring import Respondent, score
-from conversations.standings import standing_lines
+from conversations.standings import moved_lines, standing_lines
 from conversations.state import Answer, AnswerState
 
 PROBLEM, NEED = "biggest_problem", "key_requirement"
@@ -154,3 +154,20 @@ def test_no_free_text_no_section(
 ) -> None:
     view = report(questionnaire, localizers["en"], [person(questionnaire, "a")])
     assert not [s for s in view.sections if s.kind == SectionKind.FREE_TEXT]
+
+
+def test_many_better_dimensions_name_the_three_that_moved_most(
+    questionnaire: Questionnaire, localizers: dict[str, Localizer]
+) -> None:
+    loc = localizers["en"]
+    titles = {d.id: d.title for d in questionnaire.dimensions}
+    ids = list(titles)
+    moved = [(10 * (i + 1), d) for i, d in enumerate(ids[:8])] + [(-5, ids[8])]
+    better, worse = moved_lines(loc, moved, titles)
+    assert better == (
+        f"Better in 8 dimensions, most of all: {titles[ids[7]]}, {titles[ids[6]]}, {titles[ids[5]]}"
+    )
+    assert worse == f"Worse: {titles[ids[8]]}"
+    few = moved_lines(loc, [(5, ids[0]), (12, ids[1])], titles)
+    assert few == (f"Better: {titles[ids[1]]}, {titles[ids[0]]}",)
+    assert "8" in moved_lines(localizers["tr"], moved, titles)[0]
