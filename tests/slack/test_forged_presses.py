@@ -204,8 +204,9 @@ async def test_other_peoples_and_other_teams_ids_change_nothing(
     fake: FakeSlack, app: SlackChannel, assessments: Assessments, database_url: str
 ) -> None:
     """Bob presses a questionnaire button carrying Ayşe's response, the App Home's Start of
-    #sales (not his team), submits #support's schedule modal though no admin, and names
-    himself an admin: each refused, nothing changed."""
+        #sales (not his team), submits #support's schedule modal though no admin, and names
+        himself an admin, switches the channel's language and closes its snapshot though no
+    admin: each refused, nothing changed."""
     two_channels(fake)
     a = await support(assessments, fake)
     b = await sales(assessments, fake)
@@ -232,9 +233,12 @@ async def test_other_peoples_and_other_teams_ids_change_nothing(
     assert status == 200 and isinstance(body, dict)
     assert body["errors"] == {"deadline": "Only this team's admins can change its schedule."}
 
-    status, _ = await fake.command(BOB, CHANNEL, f"admin add <@{BOB}>")
-    assert status == 200
-    await fake.wait_for(lambda: any("Only workspace admins" in t for t in notes(fake, BOB)))
+    for words in (f"admin add <@{BOB}>", "language team tr", "close"):
+        seen = len(notes(fake, BOB))
+        status, _ = await fake.command(BOB, CHANNEL, words)
+        assert status == 200
+        await fake.wait_for(lambda seen=seen: len(notes(fake, BOB)) > seen)
+        assert "Only workspace admins and this team's admins" in notes(fake, BOB)[-1], words
     assert await dump_changeable_tables(database_url) == before
 
 
