@@ -203,10 +203,10 @@ async def test_a_replayed_start_button_does_not_join_another_channels_snapshot(
 async def test_other_peoples_and_other_teams_ids_change_nothing(
     fake: FakeSlack, app: SlackChannel, assessments: Assessments, database_url: str
 ) -> None:
-    """Bob presses a questionnaire button carrying Ayşe's response, the App Home's Start of
-        #sales (not his team), submits #support's schedule modal though no admin, and names
-        himself an admin, switches the channel's language and closes its snapshot though no
-    admin: each refused, nothing changed."""
+    """Bob presses a questionnaire button carrying Ayşe's response and the App Home's Start
+    of #sales (not his team), submits #support's schedule modal, names himself an admin,
+    switches the channel's language and closes its snapshot, though no admin: each refused,
+    nothing changed."""
     two_channels(fake)
     a = await support(assessments, fake)
     b = await sales(assessments, fake)
