@@ -11,6 +11,13 @@ from conversations.i18n import Localizer
 from conversations.questionnaire import Questionnaire
 
 MAX_SHOWN = 12  # answers listed per question; the rest are counted
+# A long answer is shortened in the report so the report still fits a chat message; the export
+# keeps every word.
+MAX_QUOTE_CHARS = 280
+
+
+def _quote(text: str) -> str:
+    return text if len(text) <= MAX_QUOTE_CHARS else text[: MAX_QUOTE_CHARS - 1].rstrip() + "…"
 
 
 def _key(text: str) -> str:
@@ -30,9 +37,9 @@ def grouped(texts: Sequence[str]) -> list[tuple[str, int]]:
 def free_text_lines(loc: Localizer, texts: Sequence[str]) -> tuple[str, ...]:
     groups = grouped(texts)
     lines = [
-        loc.ngettext("“{text}” ({n} person)", "“{text}” ({n} people)", count, text=text)
+        loc.ngettext("“{text}” ({n} person)", "“{text}” ({n} people)", count, text=_quote(text))
         if count > 1
-        else f"“{text}”"
+        else f"“{_quote(text)}”"
         for text, count in groups[:MAX_SHOWN]
     ]
     rest = sum(count for _, count in groups[MAX_SHOWN:])

@@ -147,6 +147,8 @@ def test_many_different_answers_are_cut_and_counted(localizers: dict[str, Locali
     shown = free_text_lines(localizers["en"], texts)
     assert len(shown) == 13 and shown[-1] == "…and 3 more answers"
     assert grouped(["b", "a", "B", "a"]) == [("a", 2), ("b", 2)]  # ties alphabetical
+    long = free_text_lines(localizers["en"], ["word " * 200])
+    assert len(long[0]) <= 282 and long[0].endswith("…”")  # the export keeps every word
 
 
 def test_no_free_text_no_section(
