@@ -225,8 +225,16 @@ async def test_forgetting_a_person_removes_their_notes(assessments: Assessments)
         assert set(links) == {None}  # nothing chains the anonymous responses together
 
 
+def as_operator(assessments: Assessments) -> Assessments:
+    """The service as the CLI builds it: exports carry every answer (chats get aggregates)."""
+    return Assessments(
+        assessments.database, assessments.questionnaire, assessments.localizers, operator=True
+    )
+
+
 async def test_exports_agree_with_the_report(assessments: Assessments) -> None:
     await three_snapshots(assessments)
+    assessments = as_operator(assessments)
     team = await assessments.find_team(TEAM)
     report = await assessments.report(team, "en")
     data = await assessments.export(team)
@@ -267,6 +275,7 @@ async def test_exports_name_people_only_when_the_team_chose_so(
     assessments: Assessments,
 ) -> None:
     await take(assessments, "ayse", lambda _: "2")
+    assessments = as_operator(assessments)
     team = await assessments.find_team(TEAM)
     await assessments.set_export_names(team, True, "lead")
     team = await assessments.find_team(TEAM)
@@ -286,3 +295,13 @@ async def test_last_time_means_the_last_submitted_answers(assessments: Assessmen
     assert len(opened.turn.state.previous) == len(assessments.sequence)
     first_practice = next(iter(assessments.questionnaire.practices))
     assert opened.turn.state.previous[first_practice].value == 3  # Systematic, from snapshot 1
+
+
+async def test_a_chats_export_holds_aggregates_only(assessments: Assessments) -> None:
+    """The service as chats use it: scores, never anyone's own answers, even above the
+    threshold (bot/disclosure.py)."""
+    await three_snapshots(assessments)
+    team = await assessments.find_team(TEAM)
+    data = await assessments.export(team)
+    assert data.result.respondents == 3 and list(data.records) == []
+    assert list((await as_operator(assessments).export(team)).records)

@@ -276,7 +276,8 @@ async def test_new_teams_take_the_configured_anonymity_threshold(
     configured = Assessments(
         assessments.database, assessments.questionnaire, assessments.localizers, 5
     )
+    default = Assessments(assessments.database, assessments.questionnaire, assessments.localizers)
     await configured.open(who("a", team="five"))
-    await assessments.open(who("a", team="default"))
+    await default.open(who("a", team="default"))
     assert (await assessments.find_team("five")).anonymity_threshold == 5
     assert (await assessments.find_team("default")).anonymity_threshold == 3
