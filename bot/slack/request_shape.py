@@ -12,9 +12,12 @@ Fields nobody reads are not checked, so what Slack adds to its payloads later pa
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
+
+from bot.slack.app import COMMAND
 
 NoneType = type(None)
 
@@ -40,10 +43,20 @@ class MapOf:
     value: Spec
 
 
+@dataclass(frozen=True)
+class Matching:
+    """Text that matches ``pattern`` (in full); ``what`` names it in a refusal."""
+
+    pattern: re.Pattern[str]
+    what: str
+
+
 # A type, one of several specs (a tuple), or a structure.
-Spec = type | tuple["Spec", ...] | Obj | ListOf | MapOf
+Spec = type | tuple["Spec", ...] | Obj | ListOf | MapOf | Matching
 
 TEXT = (str, NoneType)
+# Where Bolt's `respond` posts: an http(s) URL in plain ASCII, or aiohttp raises on it.
+URL = Matching(re.compile(r"https?://[A-Za-z0-9.:\[\]-]+(/[\x21-\x7e]*)?"), "an http(s) URL")
 MAX_DEPTH = 24  # real payloads nest checked fields a few levels deep
 
 # The fields Bolt's context builder reads at the top of a body and again, recursively, inside
@@ -64,8 +77,8 @@ _IDENTITY: dict[str, Spec] = {
     "view": Obj(
         {"app_installed_team_id": TEXT, "team_id": TEXT, "type": TEXT, "callback_id": TEXT}
     ),
-    "response_url": TEXT,
-    "response_urls": (NoneType, ListOf(Obj({"response_url": TEXT}))),
+    "response_url": (NoneType, URL),
+    "response_urls": (NoneType, ListOf(Obj({"response_url": (NoneType, URL)}))),
 }
 NESTED = Obj(_IDENTITY)
 _IDENTITY.update(
@@ -84,16 +97,17 @@ PERSON = Obj({"id": str, "team_id": TEXT}, frozenset({"id"}))
 
 SLASH_COMMAND = Obj(
     {
-        "command": str,
+        # The one command the app has (the manifest's); Bolt answers any other with a 404.
+        "command": Matching(re.compile(re.escape(COMMAND)), COMMAND),
         "user_id": str,
         "text": TEXT,
         "channel_id": TEXT,
         "channel_name": TEXT,
         "team_id": TEXT,
         "trigger_id": TEXT,
-        "response_url": TEXT,
+        "response_url": URL,  # how a command's failure is told when nothing else can be
     },
-    frozenset({"command", "user_id"}),
+    frozenset({"command", "user_id", "response_url"}),
 )
 
 ACTION = Obj(
@@ -129,11 +143,12 @@ VIEW_PAYLOAD = Obj(
         "view": Obj(
             {
                 "callback_id": str,
+                "type": str,  # Bolt's workflow-step check reads it from every submission
                 "private_metadata": TEXT,
                 # block id → action id → that element's state
                 "state": Obj({"values": MapOf(MapOf(Obj()))}),
             },
-            frozenset({"callback_id"}),
+            frozenset({"callback_id", "type"}),
         ),
         "trigger_id": TEXT,
     },
@@ -214,6 +229,10 @@ def _check(value: Any, spec: Spec, path: str, depth: int) -> str | None:
             if _structured_like(value, option):  # the problem is inside: say where
                 return problem
         return f"{where} is {_kind(value)}, not {_expected(spec)}"
+    if isinstance(spec, Matching):
+        if isinstance(value, str) and spec.pattern.fullmatch(value):
+            return None
+        return f"{where} is not {spec.what}"
     if isinstance(spec, type):
         # Exactly: true is an int in Python, and neither is text.
         if type(value) is spec:
@@ -283,6 +302,8 @@ def _expected(spec: Spec) -> str:
         return "true/false"
     if isinstance(spec, ListOf):
         return "a list"
+    if isinstance(spec, Matching):
+        return spec.what
     if isinstance(spec, Obj | MapOf):
         return "an object"
     return getattr(spec, "__name__", "something else")
