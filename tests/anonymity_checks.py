@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import create_async_engine
 from tests.table_dump import dump_tables
 
 NamedRows = dict[str, list[dict[str, str]]]
-MIDNIGHT = re.compile(r"00:00:00|\(\d+, \d+, \d+, 0, 0\)")  # as text, or a datetime's repr
+MIDNIGHT = re.compile(r"00:00:00|\(\d+, \d+, \d+, 0, 0[,)]")  # as text, or a datetime's repr
 
 
 def _columns(connection: Connection) -> dict[str, list[str]]:
