@@ -269,3 +269,19 @@ def settings_text(
             ),
         ]
     )
+
+
+def submitted_text(loc: Localizer, team: Team) -> str:
+    """What someone who just submitted to an anonymous team is told: their answers are no
+    longer theirs to change (what the engine says about changing them until the close does
+    not hold here)."""
+    return loc.ngettext(
+        "“{team}” answers anonymously: your answers are no longer linked to you, so they can't "
+        "be changed now. Its results are shown once at least {n} person has submitted, and no "
+        "one sees your own answers.",
+        "“{team}” answers anonymously: your answers are no longer linked to you, so they can't "
+        "be changed now. Its results are shown once at least {n} people have submitted, and no "
+        "one sees your own answers.",
+        team.anonymity_threshold,
+        team=team.name,
+    )

@@ -18,6 +18,7 @@ from dataclasses import dataclass, replace
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
+from bot import anonymity
 from bot.assessments import AlreadyHandled, Invitation, Opened, UserError
 from bot.slack.blocks import (
     SlackMessage,
@@ -353,6 +354,9 @@ class DirectMessages:
                 "results in its channel. No one there sees your own answers.",
                 team=team.name,
             )
+            message = SlackMessage(text, [section(escape(text))])
+        elif team.anonymous:
+            text = anonymity.submitted_text(loc, team)
             message = SlackMessage(text, [section(escape(text))])
         else:
             text = loc._(

@@ -24,6 +24,7 @@ from telegram import (
 )
 from telegram.error import TelegramError
 
+from bot import anonymity
 from bot.assessments import AlreadyHandled, Opened, Pending, UserError, forgotten_text
 from bot.telegram.common import (
     PLATFORM,
@@ -406,6 +407,8 @@ class PrivateChat(Handlers):
         if is_personal(team.external_id):
             report = await self.assessments.report(team, loc.locale)
             return Notice(report_text(report.view))
+        if team.anonymous:
+            return Notice(anonymity.submitted_text(loc, team))
         return Notice(
             loc._(
                 "“{team}” will see the team's results in its group when the assessment "

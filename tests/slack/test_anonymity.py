@@ -121,6 +121,7 @@ async def test_anonymous_mode_keeps_no_link_and_status_counts(
 
     await start(fake, BOB)
     await answer_everything(fake, BOB)
+    await fake.wait_for(lambda: any("answers anonymously" in m.text for m in fake.dm(BOB)))
     rows = await linked_rows(database_url)
     [bob] = [row for row in rows_by_name(rows, "people") if row["external_id"] == BOB]
     assert_answers_name_nobody(rows, bob["id"])

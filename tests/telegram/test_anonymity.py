@@ -174,7 +174,8 @@ async def test_anonymous_mode_unlinks_answers_at_submit_and_still_resumes_mid_wa
 
     for text in ["2"] * 25 + ["skip"] * 7 + ["submit"]:
         api.send_text(bob, text)
-    await said(api, 802, "no one there sees your own answers")
+    submitted = await said(api, 802, "“Support” answers anonymously")
+    assert "can't be changed now" in str(submitted["text"])
 
     assert_answers_name_nobody(await linked_rows(database_url), bob_row["id"])
 
