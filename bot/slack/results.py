@@ -43,9 +43,7 @@ class Results:
     def team_loc(self, team: Team) -> Localizer:
         return self.shared.localizer(team.locale)
 
-    async def close_and_post(
-        self, client: AsyncWebClient, team: Team, by: str
-    ) -> tuple[int, bool]:
+    async def close_and_post(self, client: AsyncWebClient, team: Team, by: str) -> tuple[int, bool]:
         """Close the team's open snapshot and post its results: its number, and whether the
         results were shown (False: withheld below the anonymity threshold). The snapshot
         stays closed if posting fails (SlackApiError): `/maturity plan` posts again."""
