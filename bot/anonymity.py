@@ -138,7 +138,8 @@ def _detach_team(connection: Connection, team_id: int) -> int:
     ).all()
     for response_id in linked:
         detach(connection, response_id)
-    # Answers still being given keep offering nothing from before.
+    # Answers still being given offer nothing from before from now on, nor ask why one
+    # changed since then.
     connection.execute(
         update(_responses)
         .where(
@@ -147,7 +148,7 @@ def _detach_team(connection: Connection, team_id: int) -> int:
             ),
             _responses.c.previous_response_id.is_not(None),
         )
-        .values(previous_response_id=None)
+        .values(previous_response_id=None, note_for=None)
     )
     return len(linked)
 
