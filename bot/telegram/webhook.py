@@ -5,9 +5,10 @@ We register the URL with ``setWebhook`` together with a secret token and serve i
 that token in ``X-Telegram-Bot-Api-Secret-Token``, or whose body is not declared
 ``application/json``, gets 403 before its body is read. A body that is not an update (not
 UTF-8, not JSON, JSON that is no object, an object python-telegram-bot cannot read as an
-update) gets 400 and one warning line; python-telegram-bot's own handler answered some of those
-with a 500 and logged a traceback. Accepted updates go into the same update queue the polling
-loop fills, so the handlers in ``app.py`` cannot tell the two modes apart.
+update, or one whose fields have types our handlers do not expect: update_shape.py) gets 400
+and one warning line; python-telegram-bot's own handler answered some of those with a 500 and
+logged a traceback. Accepted updates go into the same update queue the polling loop fills, so
+the handlers in ``app.py`` cannot tell the two modes apart.
 
 The server speaks plain HTTP: Telegram only calls HTTPS URLs, so it runs behind a reverse proxy
 (or a tunnel) that terminates TLS and forwards to ``listen:port``.
@@ -29,6 +30,7 @@ from telegram import Bot, Update
 from telegram.ext import ExtBot
 
 from bot.telegram.app import TelegramApplication
+from bot.telegram.update_shape import wrong_update_shape
 
 log = logging.getLogger("bot.telegram")
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
@@ -74,10 +76,9 @@ def read_update(body: bytes, bot: Bot) -> tuple[Update | None, str | None]:
         return None, "the body is not UTF-8 text"
     except (ValueError, RecursionError):  # RecursionError: nested past the parser's limit
         return None, "the body is not JSON"
-    if not isinstance(data, dict):
-        return None, f"the body is JSON {type(data).__name__}, not an object"
-    if type(data.get("update_id")) is not int:
-        return None, "the object has no numeric update_id"
+    problem = wrong_update_shape(data)
+    if problem is not None:
+        return None, problem
     try:
         update = Update.de_json(data, bot)
     except Exception as error:  # de_json fails in as many ways as a shape can be wrong
