@@ -108,8 +108,8 @@ def test_bad_lines_are_explained_and_nothing_is_lost(database_url: str) -> None:
     rows = json.loads(exported.stdout)["answers"]
     assert [(r["question_id"], r["value"]) for r in rows][:3] == [
         ("role", "team_lead"),
-        ("ch_omni", 2),
-        ("ch_single_view", 3),
+        ("ch_omni", 3),  # as typed: exports use the 1–4 scale people answer on
+        ("ch_single_view", 4),
     ]
     assert len(rows) == 3
 
