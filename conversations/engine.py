@@ -555,14 +555,12 @@ class Conversation:
         if after.position == REVIEW:
             return self._command(after, ParsedCommand(bare)) if bare is Command.SUBMIT else None
         question = self.sequence.by_id(after.position)
-        if question.kind is QuestionKind.TEXT:
-            return None  # words typed here are the note, not the free-text answer
         if bare is Command.DONT_KNOW or (
             bare is Command.SAME and after.previous_answer(question.id) is not None
         ):
             return self._command(after, ParsedCommand(bare))
         if bare is not None or not self.parser.looks_like_an_answer(text):
-            return None
+            return None  # a sentence is the note, even when a free-text question comes next
         try:
             answer = self.parser.parse(self._loc(state), question, text)
         except InvalidInput:

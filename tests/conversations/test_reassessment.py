@@ -307,8 +307,8 @@ def test_at_the_last_note_before_the_review_submit_submits(conversation: Convers
 def test_words_at_the_note_before_a_free_text_question_stay_a_note(
     conversation: Conversation,
 ) -> None:
-    """Without numbers in between, a sentence at the note is the note, never the next
-    free-text answer."""
+    """Without numbers in between (a questionnaire of one's own), a sentence at the note is the
+    note, never the next free-text answer."""
     practice = [q.id for q in conversation.sequence.questions if q.kind == "practice"][-1]
     text_question = next(q.id for q in conversation.sequence.questions if q.kind == "text")
     state = replace(returning(conversation), position=practice, note_for=practice)
@@ -317,6 +317,11 @@ def test_words_at_the_note_before_a_free_text_question_stay_a_note(
     turn = conversation.handle_text(state, "We hired two people")
     assert turn.saved == (Answer(practice, AnswerState.ANSWERED, 3, "We hired two people"),)
     assert turn.state.position == text_question
+    # A piped "4" is still no lockup there: it answers the free-text question, as it would
+    # have without the note.
+    piped = conversation.handle_text(state, "4")
+    assert piped.saved == (Answer(text_question, AnswerState.ANSWERED, "4"),)
+    assert piped.state.note_for is None
 
 
 def test_answering_the_same_again_keeps_the_note(conversation: Conversation) -> None:
