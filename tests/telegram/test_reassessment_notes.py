@@ -1,7 +1,11 @@
 """A re-assessment in a Telegram private chat, answered by typing: an answer typed at a
-"what changed?" note answers the next question instead of being refused."""
+"what changed?" note answers the next question instead of being refused. And a CSV export in
+the person's language."""
 
 from __future__ import annotations
+
+import csv
+import io
 
 from bot.assessments import Assessments
 from bot.telegram.common import PLATFORM
@@ -46,3 +50,23 @@ async def test_typed_answers_at_the_note_answer_the_next_questions(
     assert "4/35" in str(notes[-1]["text"])
     live = [bool(buttons(api.messages(640)[n["message_id"]])) for n in notes]
     assert live == [False, False, True]
+
+
+async def test_a_csv_export_speaks_the_persons_language(
+    running: FakeBotApi, assessments: Assessments
+) -> None:
+    api = running
+    deniz = api.user(641, "Deniz Aksoy", language_code="tr")
+    api.send_text(deniz, "/start")
+    await api.wait_for(lambda: "1/35" in last_text(api, 641))
+    for _ in range(len(assessments.sequence)):
+        api.send_text(deniz, "3")
+    api.send_text(deniz, "gönder")
+    await api.wait_for(lambda: "Seviye" in last_text(api, 641))
+    api.send_text(deniz, "/export csv")
+    await api.wait_for(lambda: any("document" in m for m in api.sent(641)))
+    document = next(m for m in api.sent(641) if "document" in m)
+    upload = next(u for u in api.uploads if u.file_id == document["document"]["file_id"])
+    rows = list(csv.DictReader(io.StringIO(upload.data.decode("utf-8"))))
+    assert rows[0]["dimension_id"] == "channels" and rows[0]["dimension"] == "Kanallar"
+    assert rows[-1]["dimension_id"] == "overall" and rows[-1]["dimension"] == "Genel"
