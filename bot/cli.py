@@ -24,6 +24,11 @@ from bot.anonymity import set_anonymous, set_threshold
 from bot.assessments import Assessments, TeamReport, UserError
 from bot.console.render import render_report
 from bot.console.session import PLATFORM, environment_locale, run_console
+from bot.database_messages import (
+    loose_file_warnings,
+    unavailable_database_message,
+    unsupported_database_message,
+)
 from bot.disclosure import MAX_THRESHOLD, MIN_THRESHOLD
 from bot.i18n import localizers
 from bot.logs import keep_out_of_logs
@@ -35,7 +40,8 @@ from conversations.commands import LANGUAGE_LABELS
 from conversations.i18n import SUPPORTED_LOCALES, Localizer, normalize_locale
 from conversations.questionnaire import Questionnaire, QuestionnaireError, load_questionnaire
 from conversations.report import history_line, plan_line
-from storage.database import Database, SchemaError, UnsupportedDatabase
+from storage.database import Database, DatabaseUnavailable, SchemaError, UnsupportedDatabase
+from storage.private_files import write_private
 
 if TYPE_CHECKING:
     from slack_sdk.errors import SlackApiError
@@ -105,14 +111,10 @@ def _friendly_errors(func: Callable[P, T]) -> Callable[P, T]:
             raise CliError(loc, exc.localized(loc)) from None
         except SchemaError as exc:
             raise CliError(loc, _schema_message(loc, exc)) from None
-        except UnsupportedDatabase:
-            raise CliError(
-                loc,
-                loc._(
-                    "An in-memory SQLite database would lose every answer when the process "
-                    "ends; point CSMM_DATABASE_URL at a file."
-                ),
-            ) from None
+        except UnsupportedDatabase as exc:
+            raise CliError(loc, unsupported_database_message(loc, exc)) from None
+        except DatabaseUnavailable as exc:
+            raise CliError(loc, unavailable_database_message(loc, exc)) from None
         except QuestionnaireError as exc:  # for whoever edits the file: names file, entry, problem
             raise CliError(loc, str(exc)) from None
         except SQLAlchemyError as exc:
@@ -136,6 +138,7 @@ async def _assessments(*, create_if_empty: bool = False, operator: bool = True) 
     settings = Settings()
     questionnaire = load_questionnaire(settings.questionnaire)
     database = Database(settings.database_url)
+    _warn_about_loose_files(database)
     try:
         await database.check_schema(create_if_empty=create_if_empty)
     except BaseException:
@@ -144,6 +147,11 @@ async def _assessments(*, create_if_empty: bool = False, operator: bool = True) 
     return Assessments(
         database, questionnaire, localizers(), settings.anonymity_threshold, operator=operator
     )
+
+
+def _warn_about_loose_files(database: Database) -> None:
+    for line in loose_file_warnings(cli_localizer(), database.loose_files):
+        click.echo(line, err=True)
 
 
 async def _with_assessments(work: Callable[[Assessments], Awaitable[T]]) -> T:
@@ -219,7 +227,7 @@ def _report_pdf(
 
 
 def _write(path: Path, data: bytes, loc: Localizer) -> None:
-    path.write_bytes(data)
+    write_private(path, data)  # reports and exports carry answers: 0600, like the database
     click.echo(loc._("Wrote {path}", path=str(path)), err=True)
 
 
@@ -959,6 +967,7 @@ def _on_database(action: Callable[[Database], Awaitable[None]]) -> str:
 
     async def work() -> str:
         database = Database(Settings().database_url)
+        _warn_about_loose_files(database)
         try:
             await action(database)
             return database.describe()

@@ -30,12 +30,32 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import create_engine, event, inspect
 from sqlalchemy.engine import Connection, Engine, make_url
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
     AsyncSession,
     async_sessionmaker,
     create_async_engine,
 )
+
+from storage.database_url import (
+    DatabaseUnavailable,
+    UnsupportedDatabase,
+    async_database_url,
+    reason_of,
+)
+from storage.private_files import create_private_sqlite_file, loose_files
+
+__all__ = [
+    "READ_ONLY",
+    "Database",
+    "DatabaseUnavailable",
+    "SchemaError",
+    "UnsupportedDatabase",
+    "alembic_config",
+    "database_url_from_env",
+    "default_database_url",
+]
 
 T = TypeVar("T")
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
@@ -50,7 +70,7 @@ def default_database_url() -> str:
 
 
 def database_url_from_env() -> str:
-    return os.environ.get("CSMM_DATABASE_URL") or default_database_url()
+    return async_database_url(os.environ.get("CSMM_DATABASE_URL") or default_database_url())
 
 
 class SchemaError(Exception):
@@ -117,18 +137,15 @@ def _sqlite_begin(connection: Connection) -> None:
     connection.exec_driver_sql(statement)
 
 
-class UnsupportedDatabase(Exception):
-    """A database URL CSMM Bot can't keep answers in."""
-
-
 def _sqlite_file(url: str) -> Path | None:
     parsed = make_url(url)
     if parsed.get_backend_name() != "sqlite" or parsed.query.get("uri"):
         return None
     if parsed.database in (None, "", ":memory:"):
         raise UnsupportedDatabase(
+            "in-memory",
             "An in-memory SQLite database would lose every answer when the process ends; "
-            "point CSMM_DATABASE_URL at a file."
+            "point CSMM_DATABASE_URL at a file.",
         )
     return Path(parsed.database).expanduser()
 
@@ -143,8 +160,11 @@ class _SqliteWriter:
 
 class Database:
     def __init__(self, url: str, *, echo: bool = False) -> None:
+        url = async_database_url(url)  # sqlite:///…, postgres://… as pasted: our drivers
         self.url = url
         self.is_sqlite = make_url(url).get_backend_name() == "sqlite"
+        # Database files others may read (set on SQLite, where we can tell): warned about.
+        self.loose_files: list[tuple[Path, int]] = []
         self._write_lock: asyncio.Lock | None = None
         self._sqlite_writer: _SqliteWriter | None = None
         if not self.is_sqlite:
@@ -153,8 +173,12 @@ class Database:
             )
         else:
             if (path := _sqlite_file(url)) is not None:
-                path.parent.mkdir(parents=True, exist_ok=True)
-                _ensure_wal(path)
+                self.loose_files = loose_files(path)
+                try:
+                    create_private_sqlite_file(path)
+                    _ensure_wal(path)
+                except (OSError, sqlite3.Error) as exc:
+                    raise DatabaseUnavailable(str(path), reason_of(exc)) from exc
                 # SQLite opens paths literally: "~" must be expanded here, once, for everyone.
                 url = make_url(url).set(database=str(path)).render_as_string(hide_password=False)
                 self.url = url
@@ -233,6 +257,16 @@ class Database:
     def _head(self) -> str | None:
         return ScriptDirectory.from_config(alembic_config(self.url)).get_current_head()
 
+    async def reachable(self) -> None:
+        """Open one connection; DatabaseUnavailable (with the driver's reason) when the
+        database cannot be reached, or refuses us."""
+        try:
+            async with self.engine.connect():
+                pass
+        except (SQLAlchemyError, OSError) as exc:
+            where = _sqlite_file(self.url) or self.describe()  # a file: its path says it all
+            raise DatabaseUnavailable(str(where), reason_of(exc)) from exc
+
     async def current_revision(self) -> tuple[str | None, bool]:
         """The schema's revision, and whether the database holds no tables at all."""
 
@@ -245,6 +279,7 @@ class Database:
             return await connection.run_sync(read)
 
     async def upgrade(self) -> None:
+        await self.reachable()
         config = alembic_config(self.url)
 
         def run(connection: Connection) -> None:
@@ -281,6 +316,7 @@ class Database:
 
     async def check_schema(self, *, create_if_empty: bool = False) -> None:
         """Refuse an outdated schema; an empty database is created when allowed."""
+        await self.reachable()
         revision, empty = await self.current_revision()
         head = self._head()
         if revision == head:

@@ -22,7 +22,7 @@ from apscheduler.events import EVENT_JOB_ERROR, EVENT_JOB_MISSED, JobExecutionEv
 from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from sqlalchemy import create_engine
-from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.engine import Engine
 
 from bot.assessments import Assessments
 from bot.scheduling import jobs
@@ -30,6 +30,7 @@ from bot.scheduling.cycle import GRACE, Cycle, Planned
 from bot.scheduling.leader import Leadership
 from bot.scheduling.sender import Courier, Sender
 from conversations.cadence import Kind
+from storage.database_url import blocking_database_url
 
 log = logging.getLogger("bot.scheduling")
 
@@ -45,10 +46,10 @@ FUNCTIONS: dict[Kind, Callable[..., Coroutine[Any, Any, None]]] = {
 def job_store_engine(url: str) -> Engine:
     """APScheduler 3's job store is synchronous: the same database through a blocking
     driver (the standard library's for SQLite, psycopg for PostgreSQL)."""
-    parsed = make_url(url)
-    if parsed.get_backend_name() == "sqlite":
-        return create_engine(parsed.set(drivername="sqlite"), connect_args={"timeout": 30})
-    return create_engine(parsed.set(drivername="postgresql+psycopg"), pool_pre_ping=True)
+    blocking = blocking_database_url(url)
+    if blocking.get_backend_name() == "sqlite":
+        return create_engine(blocking, connect_args={"timeout": 30})
+    return create_engine(blocking, pool_pre_ping=True)
 
 
 class _GuardedScheduler(AsyncIOScheduler):  # type: ignore[misc]
