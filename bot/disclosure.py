@@ -89,3 +89,15 @@ def shown_history(
         entry if may_show(team, entry.submitted) else replace(entry, result=nothing)
         for entry in history
     ]
+
+
+def threshold_note(loc: Localizer, team: Team) -> str:
+    """The promise made to someone who just submitted, with its condition: "Results are shown
+    once at least 3 people have submitted." Empty where nothing is withheld anyway."""
+    if is_personal(team) or team.anonymity_threshold <= 1:
+        return ""
+    return loc.ngettext(
+        "Results are shown once at least {n} person has submitted.",
+        "Results are shown once at least {n} people have submitted.",
+        team.anonymity_threshold,
+    )

@@ -24,7 +24,7 @@ from telegram import (
 )
 from telegram.error import TelegramError
 
-from bot import anonymity
+from bot import anonymity, disclosure
 from bot.assessments import AlreadyHandled, Opened, Pending, UserError, forgotten_text
 from bot.telegram.common import (
     PLATFORM,
@@ -409,14 +409,13 @@ class PrivateChat(Handlers):
             return Notice(report_text(report.view))
         if team.anonymous:
             return Notice(anonymity.submitted_text(loc, team))
-        return Notice(
-            loc._(
-                "“{team}” will see the team's results in its group when the assessment "
-                "closes; no one there sees your own answers. Until then you can still change "
-                "them here.",
-                team=team.name,
-            )
+        promise = loc._(
+            "“{team}” will see the team's results in its group when the assessment "
+            "closes; no one there sees your own answers. Until then you can still change "
+            "them here.",
+            team=team.name,
         )
+        return Notice(f"{promise} {disclosure.threshold_note(loc, team)}".strip())
 
     async def _strip_live_question(self, chat_id: int) -> None:
         shown = self._question_messages.pop(chat_id, None)

@@ -62,7 +62,8 @@ async def test_one_respondent_gets_no_results_in_the_group_until_an_admin_lowers
     api.send_text(bob, f"/start {token}")
     await api.wait_for(lambda: "1/35" in last_text(api, 802))
     await answer_everything_by_buttons(api, bob)
-    await said(api, 802, "no one there sees your own answers")
+    promise = await said(api, 802, "no one there sees your own answers")
+    assert "Results are shown once at least 3 people have submitted." in str(promise["text"])
 
     # Bob asks for "his team's" report in his private chat: withheld there too.
     api.send_text(bob, "/report")
