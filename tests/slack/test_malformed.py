@@ -350,3 +350,12 @@ async def test_generated_junk_never_gets_a_5xx_or_changes_a_table(
     ]
     assert not tripped, tripped
     assert await dump_changeable_tables(database_url) == baselines[database_url]
+
+
+async def test_a_body_over_a_megabyte_is_refused_unread(
+    fake: FakeSlack, app: SlackChannel, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.INFO)
+    status, _text = await fake.post_to_app("payload=" + "x" * (1 << 21), FORM)
+    assert status == 413
+    assert not [r for r in caplog.records if r.levelno >= logging.WARNING]

@@ -229,6 +229,14 @@ async def test_a_body_that_is_not_an_update_gets_400_and_one_warning(
     await hook.api.wait_for(lambda: "1/35" in last_text(hook.api, 808))
 
 
+async def test_a_body_over_a_megabyte_is_refused_unread(
+    hook: Hook, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.INFO)
+    assert await hook.post(b"[" + b"1," * (1 << 20) + b"1]") == 413
+    assert not [r for r in caplog.records if r.levelno >= logging.WARNING]
+
+
 async def test_malformed_requests_are_turned_away_and_the_bot_keeps_working(hook: Hook) -> None:
     api = hook.api
     cem = api.user(804, "Cem", language_code="en")
