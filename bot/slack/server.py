@@ -19,6 +19,7 @@ from bot.slack.socket_mode import CheckedSocketModeHandler
 
 log = logging.getLogger("bot.slack")
 MAX_BODY_BYTES = 1 << 20  # Slack's payloads are a few kilobytes; a megabyte is plenty
+BOLT_ONLY = "x-slack-bolt-"
 TIMESTAMP = re.compile(r"[0-9]{1,12}")  # Unix seconds; anything else can't be signed by Slack
 
 
@@ -49,9 +50,9 @@ def add_slack_routes(server: web.Application, channel: SlackChannel) -> None:
 
     async def dispatch(request: web.Request) -> web.StreamResponse:
         # Signatures first, on the raw body: an unsigned request is refused before anything
-        # reads it, whatever it holds. (Bolt checks again; an HMAC costs microseconds.)
-        # (Bytes that are not UTF-8 become U+FFFD here, so they fail the check instead of
-        # raising inside slack-sdk's verifier.)
+        # reads it, whatever it holds. (Bolt checks again; an HMAC costs microseconds.) Bytes
+        # that are not UTF-8 become U+FFFD, so they fail the check instead of raising inside
+        # slack-sdk's verifier.
         raw = (await request.read()).decode("utf-8", errors="replace")
         timestamp = request.headers.get("X-Slack-Request-Timestamp", "")
         signature = request.headers.get("X-Slack-Signature", "")
@@ -69,6 +70,10 @@ def add_slack_routes(server: web.Application, channel: SlackChannel) -> None:
             problem = wrong_shape(parse_body(text, content_type))
         except (ValueError, RecursionError):  # not JSON (or nested past the parser's limit)
             problem = "the body is not JSON"
+        if problem is None and any(name.lower().startswith(BOLT_ONLY) for name in headers):
+            # Bolt's lazy-listener headers, which only Bolt sets (on FaaS hosts): Slack does not
+            # send them, and with them Bolt would skip every listener (404, a warning essay).
+            problem = "it carries Bolt's own X-Slack-Bolt-* headers"
         if problem is not None:
             return refused(problem)
         try:

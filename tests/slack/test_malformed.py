@@ -359,3 +359,27 @@ async def test_a_body_over_a_megabyte_is_refused_unread(
     status, _text = await fake.post_to_app("payload=" + "x" * (1 << 21), FORM)
     assert status == 413
     assert not [r for r in caplog.records if r.levelno >= logging.WARNING]
+
+
+@pytest.mark.parametrize(
+    "headers",
+    [{"X-Slack-Bolt-Lazy-Only": "1"}, {"X-Slack-Bolt-Lazy-Function-Name": "_command"}],
+    ids=["lazy-only", "lazy-function"],
+)
+async def test_bolts_own_lazy_listener_headers_are_refused(
+    fake: FakeSlack,
+    app: SlackChannel,
+    database_url: str,
+    caplog: pytest.LogCaptureFixture,
+    headers: dict[str, str],
+) -> None:
+    """Only Bolt sets them (for lazy listeners on FaaS hosts); with them it would skip every
+    listener and answer 404 with a page of advice in the log."""
+    team_channel(fake)
+    caplog.set_level(logging.INFO)
+    body = urlencode({**SLASH_COMMAND, "response_url": f"{fake.origin}/response/none"})
+    status, _text = await fake.post_to_app(body, FORM, headers_extra=headers)
+    await settle()
+    assert status == 400
+    assert_one_warning_and_no_traceback(caplog)
+    await still_answers(fake)
