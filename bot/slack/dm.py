@@ -18,7 +18,7 @@ from dataclasses import dataclass, replace
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot import anonymity
+from bot import anonymity, disclosure
 from bot.assessments import AlreadyHandled, Invitation, Opened, UserError
 from bot.slack.blocks import (
     SlackMessage,
@@ -364,6 +364,7 @@ class DirectMessages:
                 "no one there sees your own answers. Until then you can still change them here.",
                 team=team.name,
             )
+            text = f"{text} {disclosure.threshold_note(loc, team)}".strip()
             message = SlackMessage(text, [section(escape(text))])
         await client.chat_postMessage(channel=channel, text=message.text, blocks=message.blocks)
 
