@@ -43,6 +43,16 @@ class AlreadyHandled(Exception):
     """The platform delivered this update before and its effect is already stored."""
 
 
+class NoLongerOpen(Exception):
+    """Asked with ``open_only``: the response's snapshot has closed or the response was
+    deleted, so nothing was stored (the update's mark neither): the input can go elsewhere.
+    ``closed`` is what the closed response says to it; None when it was deleted."""
+
+    def __init__(self, closed: Turn | None = None) -> None:
+        super().__init__("the response takes no more answers")
+        self.closed = closed
+
+
 class UserError(Exception):
     """A request that cannot be done as asked. ``message`` is a msgid with {placeholders},
     translated for the person who asked by ``localized``."""
@@ -309,19 +319,30 @@ class Assessments:
         ]
 
     async def handle_text(
-        self, response_id: int, text: str, *, update: tuple[str, str] | None = None
+        self,
+        response_id: int,
+        text: str,
+        *,
+        update: tuple[str, str] | None = None,
+        open_only: bool = False,
     ) -> Turn:
         """One typed input. ``update`` — (channel, platform update id) — makes a redelivery of
-        the same update raise `AlreadyHandled` instead of answering twice."""
+        the same update raise `AlreadyHandled` instead of answering twice; ``open_only`` makes
+        a closed or deleted response raise `NoLongerOpen` instead of saying so."""
         return await self._apply(
-            response_id, lambda s: self.conversation.handle_text(s, text), update
+            response_id, lambda s: self.conversation.handle_text(s, text), update, open_only
         )
 
     async def handle_button(
-        self, response_id: int, payload: str, *, update: tuple[str, str] | None = None
+        self,
+        response_id: int,
+        payload: str,
+        *,
+        update: tuple[str, str] | None = None,
+        open_only: bool = False,
     ) -> Turn:
         return await self._apply(
-            response_id, lambda s: self.conversation.handle_button(s, payload), update
+            response_id, lambda s: self.conversation.handle_button(s, payload), update, open_only
         )
 
     async def _apply(
@@ -329,6 +350,7 @@ class Assessments:
         response_id: int,
         step: Callable[[ResponseState], Turn],
         update: tuple[str, str] | None = None,
+        open_only: bool = False,
     ) -> Turn:
         def unit(connection: Connection) -> Turn:
             # Recorded in the answer's own transaction: both are stored, or neither.
@@ -337,12 +359,16 @@ class Assessments:
             try:
                 state = repo.load_state(connection, response_id)
             except repo.NotFound:
+                if open_only:
+                    raise NoLongerOpen from None
                 raise UserError(
                     N_(
                         "Your answers here were deleted, so there is nothing to continue. "
                         "Start again to answer anew."
                     )
                 ) from None
+            if open_only and not state.snapshot_open:
+                raise NoLongerOpen(step(state))  # rolled back with the update's mark
             receipt = anonymity.receipt_turn(self.localizer(state.locale), state)
             if receipt is not None:  # submitted anonymously: nothing of theirs is left here
                 return receipt

@@ -19,7 +19,7 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot import anonymity, disclosure
-from bot.assessments import AlreadyHandled, Invitation, Opened, UserError
+from bot.assessments import AlreadyHandled, Invitation, NoLongerOpen, Opened, UserError
 from bot.slack.blocks import (
     SlackMessage,
     actions,
@@ -140,15 +140,39 @@ class DirectMessages:
         self._opened.pop(user_id, None)
         self._live.pop(user_id, None)
 
-    async def _where(self, user_id: str, pinned: int | None = None) -> Opened | None:
-        """The response the person is answering: remembered, unless a button names another
-        (another process may have moved them on), else the one they were last busy with."""
+    async def _answer(
+        self, user_id: str, step: Step, pinned: int | None = None
+    ) -> tuple[Opened, Turn | None] | None:
+        """Run ``step`` on the response the person is answering; its turn is None when the
+        input was handled before. None: they answer none, or not the one ``pinned`` by a
+        button. The remembered response goes first, unless a button names another (another
+        process may have moved them on). If it takes no more answers — closed by a new
+        snapshot or another process, or deleted — the one open now takes this same input:
+        one more lookup, on that path alone. A button of the closed one is told it is closed."""
         remembered = self._opened.get(user_id)
-        if remembered is not None and pinned in (None, remembered.response_id):
-            return remembered
-        found = await self.assessments.current(PLATFORM, user_id)
-        self._remember(user_id, found)
-        return found
+        opened = remembered if remembered and pinned in (None, remembered.response_id) else None
+        while True:
+            looked_up = opened is None
+            if looked_up:
+                opened = await self.assessments.current(PLATFORM, user_id)
+                self._remember(user_id, opened)
+            if opened is None or pinned not in (None, opened.response_id):
+                return None
+            try:
+                turn = await step(opened.response_id)
+            except AlreadyHandled:  # a retried event or a repeated press: done already
+                return opened, None
+            except NoLongerOpen as gone:
+                self._remember(user_id, None)
+                if pinned is not None and gone.closed is not None:
+                    return opened, gone.closed
+                if looked_up:  # closed right after it was found: nothing open to go on with
+                    return None
+                opened = None
+                continue
+            # Its state as it is now (a language switched mid-way, say)
+            self._remember(user_id, replace(opened, turn=turn))
+            return opened, turn
 
     def _remember(self, user_id: str, opened: Opened | None) -> None:
         if opened is None:
@@ -235,18 +259,20 @@ class DirectMessages:
         text = as_typed(event.get("text") or "")
         key = dedupe_key("e", event_id)
         async with self.shared.per_person.turn(user_id):
-            opened = await self._where(user_id)
-            if opened is None:
+
+            async def answer(response_id: int) -> Turn:
+                return await self.assessments.handle_text(
+                    response_id, text, update=(PLATFORM, key), open_only=True
+                )
+
+            answered = await self._answer(user_id, answer)
+            if answered is None:
                 # Recorded first: a retry must not find the questionnaire this opens and
                 # take the same message as its first answer.
                 if await self.assessments.first_time(PLATFORM, key):
                     await self._greet(client, channel, user_id)
                 return
-
-            async def answer(response_id: int) -> Turn:
-                return await self.assessments.handle_text(response_id, text, update=(PLATFORM, key))
-
-            turn = await self._turn(client, channel, user_id, opened, answer)
+            opened, turn = answered
             if turn is None:
                 return
             replies = await self._retire_live(client, user_id, turn)
@@ -268,8 +294,16 @@ class DirectMessages:
         value = (body.get("actions") or [{}])[0].get("value", "")
         pinned, payload = unpin(value)
         async with self.shared.per_person.turn(user_id):
-            opened = await self._where(user_id, pinned)
-            if opened is None or (pinned is not None and pinned != opened.response_id):
+            unique = interaction_key(body)
+            key = (PLATFORM, unique) if unique else None
+
+            async def press(response_id: int) -> Turn:
+                return await self.assessments.handle_button(
+                    response_id, payload, update=key, open_only=True
+                )
+
+            answered = await self._answer(user_id, press, pinned)
+            if answered is None:
                 loc = await self.shared.loc_for(client, user_id)
                 await ephemeral(
                     client,
@@ -281,13 +315,7 @@ class DirectMessages:
                     ),
                 )
                 return
-            unique = interaction_key(body)
-            key = (PLATFORM, unique) if unique else None
-
-            async def press(response_id: int) -> Turn:
-                return await self.assessments.handle_button(response_id, payload, update=key)
-
-            turn = await self._turn(client, channel, user_id, opened, press)
+            opened, turn = answered
             if turn is None:
                 return
             first = turn.replies[0] if turn.replies else None
@@ -299,7 +327,8 @@ class DirectMessages:
             if isinstance(first, Notice) and first.tone is Tone.ERROR:
                 # A stale or unknown button: said to the person alone, then where they are.
                 if not turn.state.snapshot_open:  # all of it in one note; the buttons go
-                    note = " ".join(r.text for r in replies if isinstance(r, Notice))
+                    hint = self._loc(opened)._("Write me anything to see what is waiting for you.")
+                    note = " ".join([*(r.text for r in replies if isinstance(r, Notice)), hint])
                     await ephemeral(client, channel, user_id, note)
                     await self._edit(client, channel, ts, without_buttons)
                     self._live.pop(user_id, None)
@@ -317,25 +346,6 @@ class DirectMessages:
                     await self._edit(client, channel, ts, without_buttons)
             await self._send(client, channel, user_id, replies, opened.response_id)
             await self._after(client, channel, opened, turn)
-
-    async def _turn(
-        self, client: AsyncWebClient, channel: str, user_id: str, opened: Opened, step: Step
-    ) -> Turn | None:
-        """Run ``step`` on the person's response. None: nothing (more) to send."""
-        try:
-            turn: Turn = await step(opened.response_id)
-        except AlreadyHandled:  # a retried event or a repeated press: done already
-            return None
-        except UserError:  # their answers were deleted meanwhile: start afresh
-            await self._greet(client, channel, user_id)
-            return None
-        if not turn.state.snapshot_open:
-            self._remember(user_id, None)  # closed since: what is waiting now, next time
-            hint = self._loc(opened)._("Write me anything to see what is waiting for you.")
-            return Turn(turn.state, turn.saved, (*turn.replies, Notice(hint)))
-        # Its state as it is now (a language switched mid-way, say)
-        self._remember(user_id, replace(opened, turn=turn))
-        return turn
 
     async def _after(
         self, client: AsyncWebClient, channel: str, opened: Opened, turn: Turn

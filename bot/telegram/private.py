@@ -25,7 +25,14 @@ from telegram import (
 from telegram.error import TelegramError
 
 from bot import anonymity, disclosure
-from bot.assessments import AlreadyHandled, Opened, Pending, UserError, forgotten_text
+from bot.assessments import (
+    AlreadyHandled,
+    NoLongerOpen,
+    Opened,
+    Pending,
+    UserError,
+    forgotten_text,
+)
 from bot.telegram.common import (
     PLATFORM,
     Context,
@@ -72,6 +79,37 @@ class PrivateChat(Handlers):
         if opened is not None:
             self._opened[user.id] = opened
         return opened
+
+    async def _answer(
+        self, user: User, step: Step, pinned: int | None = None
+    ) -> tuple[Opened, Turn | None] | None:
+        """Run ``step`` on the response the person is answering; its turn is None when there
+        is nothing to send. None: they answer none, or not the one ``pinned`` by a button. The
+        remembered response goes first, unless a button names another (another process may
+        have moved them on). If it takes no more answers — closed by a new snapshot or another
+        process, or deleted — the one open now takes this same input: one more lookup, on that
+        path alone. A button of the closed one is told it is closed."""
+        remembered = self._opened.get(user.id)
+        opened = remembered if remembered and pinned in (None, remembered.response_id) else None
+        while True:
+            looked_up = opened is None
+            if looked_up:
+                opened = await self.assessments.current(PLATFORM, str(user.id))
+                if opened is not None:
+                    self._opened[user.id] = opened
+            if opened is None or pinned not in (None, opened.response_id):
+                return None
+            try:
+                return opened, await self._turn(user, opened, step)
+            except NoLongerOpen as gone:
+                self._opened.pop(user.id, None)
+                if pinned is not None and gone.closed is not None:
+                    hint = self._loc(opened)._("Send /start to see what is waiting for you.")
+                    closed = gone.closed
+                    return opened, Turn(closed.state, closed.saved, (*closed.replies, Notice(hint)))
+                if looked_up:  # closed right after it was found: nothing open to go on with
+                    return None
+                opened = None
 
     async def _waiting(self, user: User) -> list[Pending]:
         """Team snapshots waiting for the person, in teams they still belong to."""
@@ -297,16 +335,16 @@ class PrivateChat(Handlers):
         user, message = update.effective_user, update.effective_message
         if user is None or message is None:
             return
-        opened = await self._where(user)
-        if opened is None:  # nothing to continue: this message is not an answer to anything
-            await self._greet(user, message.chat_id)
-            return
         key = self._update_key(update)
 
         async def answer(response_id: int) -> Turn:
-            return await self.assessments.handle_text(response_id, text, update=key)
+            return await self.assessments.handle_text(response_id, text, update=key, open_only=True)
 
-        turn = await self._turn(user, opened, answer)
+        answered = await self._answer(user, answer)
+        if answered is None:  # nothing to continue: this message is not an answer to anything
+            await self._greet(user, message.chat_id)
+            return
+        opened, turn = answered
         if turn is not None:
             replies = await self._retire_question(message.chat_id, turn)
             await self._send(message.chat_id, replies, opened.response_id)
@@ -321,8 +359,15 @@ class PrivateChat(Handlers):
             await acknowledge(query, self.loc_for(user)._("This button no longer works."))
             return
         pinned, payload = unpin(query.data or "")
-        opened = await self._where(user)
-        if opened is None or (pinned is not None and pinned != opened.response_id):
+        key = self._update_key(update)
+
+        async def press(response_id: int) -> Turn:
+            return await self.assessments.handle_button(
+                response_id, payload, update=key, open_only=True
+            )
+
+        answered = await self._answer(user, press, pinned)
+        if answered is None:
             await acknowledge(
                 query,
                 self.loc_for(user)._(
@@ -331,12 +376,7 @@ class PrivateChat(Handlers):
                 ),
             )
             return
-        key = self._update_key(update)
-
-        async def press(response_id: int) -> Turn:
-            return await self.assessments.handle_button(response_id, payload, update=key)
-
-        turn = await self._turn(user, opened, press)
+        opened, turn = answered
         if turn is None:
             await acknowledge(query)
             return
@@ -375,7 +415,8 @@ class PrivateChat(Handlers):
         )
 
     async def _turn(self, user: User, opened: Opened, step: Step) -> Turn | None:
-        """Run ``step`` on the person's response. None: nothing to send."""
+        """Run ``step`` on the person's response. None: nothing to send. `NoLongerOpen`
+        passes on to `_answer`."""
         try:
             turn: Turn = await step(opened.response_id)
         except AlreadyHandled:
@@ -384,18 +425,6 @@ class PrivateChat(Handlers):
                 return None
             again = await self.assessments.current(PLATFORM, str(user.id))
             return again.turn if again is not None else None
-        except UserError:  # their answers were deleted: start afresh
-            self._opened.pop(user.id, None)
-            fresh = await self.assessments.open(
-                participant(user), fallback_locale=user.language_code
-            )
-            self._opened[user.id] = fresh
-            return fresh.turn
-        if not turn.state.snapshot_open:
-            # Closed since: let go of it; /start finds what is waiting now.
-            self._opened.pop(user.id, None)
-            hint = self._loc(opened)._("Send /start to see what is waiting for you.")
-            return Turn(turn.state, turn.saved, (*turn.replies, Notice(hint)))
         if any(isinstance(reply, Submitted) for reply in turn.replies):
             turn = Turn(turn.state, turn.saved, (*turn.replies, await self._after_submit(opened)))
         return turn
