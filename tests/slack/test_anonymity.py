@@ -57,6 +57,8 @@ async def test_below_the_threshold_channel_dm_and_home_get_no_results(
     await started(fake)
     await start(fake, BOB)
     await answer_everything(fake, BOB)
+    promise = "Results are shown once at least 3 people have submitted."
+    await fake.wait_for(lambda: any(promise in m.text for m in fake.dm(BOB)))
 
     await fake.command(BOB, CHANNEL, "report")
     note = await note_to(fake, BOB, WITHHELD)
