@@ -666,8 +666,10 @@ async def main() -> None:
         "a new session and connection per call)",
     )
     args = parser.parse_args()
-    if args.people < 1:
-        parser.error("--people must be at least 1")
+    threshold = load_questionnaire().anonymity_threshold
+    if args.people < threshold:
+        # below the anonymity threshold no results reach the channel, and the run waits for them
+        parser.error(f"--people must be at least the anonymity threshold ({threshold})")
     logs = quiet_logs("aiohttp", "asyncio", "slack_bolt", "slack_sdk")
     latency = args.api_latency / 1000
     ours = await run(
