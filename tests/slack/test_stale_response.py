@@ -13,6 +13,7 @@ from bot.slack.common import PLATFORM
 from tests.slack.fake_slack import FakeSlack
 from tests.slack.helpers import AYSE, BOB, settle, team_channel
 from tests.slack.journey import answer_everything
+from tests.slack.test_home import home_buttons, press_on_home
 from tests.slack.test_robustness import invited_and_started, noted, press_option, wait_asked
 
 CLOSED = ("This assessment is closed", "Write me anything")
@@ -115,3 +116,36 @@ async def test_slacks_retry_of_that_message_changes_nothing(
     again = await assessments.current(PLATFORM, BOB)
     assert again is not None and again.response_id == opened.response_id
     assert not again.turn.state.answers
+
+
+async def test_the_continue_button_home_showed_before_opens_the_new_snapshot(
+    fake: FakeSlack, app: SlackChannel, assessments: Assessments
+) -> None:
+    """App Home's buttons name the team, not the snapshot: the Continue that Home showed for
+    snapshot 1 opens snapshot 2 once the operator opened it."""
+    team_channel(fake)
+    await invited_and_started(fake, BOB, AYSE)
+    await answer_everything(fake, AYSE)
+    await press_option(fake, BOB, await wait_asked(fake, BOB, 1), 1)
+    await wait_asked(fake, BOB, 2)
+    await fake.home_opened(BOB)
+    await fake.wait_for(lambda: [b["text"] for b in home_buttons(fake, BOB)] == ["Continue"])
+    await settle()
+    before = await assessments.current(PLATFORM, BOB)
+    assert before is not None
+    await assessments.new_snapshot(await assessments.team(before.team_id), by="operator")
+
+    since = len(fake.dm(BOB))
+    await press_on_home(fake, BOB, "Continue")
+    await fake.wait_for(lambda: any(m.text.startswith("1/") for m in fake.dm(BOB)[since:]))
+    await settle()
+    said = [m.text for m in fake.dm(BOB)[since:]]
+    assert not [text for text in said if "no longer open" in text or CLOSED[0] in text], said
+    opened = await assessments.current(PLATFORM, BOB)
+    assert opened is not None and opened.snapshot_number == 2
+
+    # The DM remembers snapshot 2 now: the next typed answer goes there.
+    await fake.send_dm(BOB, "2")
+    await fake.wait_for(lambda: fake.dm(BOB)[-1].text.startswith("2/"))
+    again = await assessments.current(PLATFORM, BOB)
+    assert again is not None and list(again.turn.state.answers) == ["role"]
