@@ -16,6 +16,8 @@ from tests.slack.journey import answer_everything
 from tests.slack.test_home import home_buttons, press_on_home
 from tests.slack.test_robustness import invited_and_started, noted, press_option, wait_asked
 
+pytestmark = pytest.mark.parametrize("database_url", ["sqlite", "postgresql"], indirect=True)
+
 CLOSED = ("This assessment is closed", "Write me anything")
 
 
