@@ -359,11 +359,19 @@ class DirectMessages:
             built = await self.assessments.report(team, loc.locale)
             message = report_blocks(built.view)
         elif await self.on_submitted(client, team.id):
-            text = loc._(
-                "You were the last to answer: the assessment is closed and {team} has its "
-                "results in its channel. No one there sees your own answers.",
-                team=team.name,
-            )
+            if await self.assessments.withheld(team) is None:
+                text = loc._(
+                    "You were the last to answer: the assessment is closed and {team} has its "
+                    "results in its channel. No one there sees your own answers.",
+                    team=team.name,
+                )
+            else:
+                text = loc._(
+                    "You were the last to answer: the assessment is closed. Fewer people "
+                    "answered than {team} needs to see results, so its channel gets none this "
+                    "time, and no one there sees your own answers.",
+                    team=team.name,
+                )
             message = SlackMessage(text, [section(escape(text))])
         elif team.anonymous:
             text = anonymity.submitted_text(loc, team)

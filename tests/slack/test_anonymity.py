@@ -9,6 +9,7 @@ import json
 
 import pytest
 
+from bot.anonymity import set_threshold
 from bot.assessments import Assessments
 from bot.slack.app import SlackChannel
 from bot.slack.common import PLATFORM, team_key
@@ -17,7 +18,7 @@ from conversations.questionnaire import Questionnaire
 from storage.database import Database
 from tests.anonymity_checks import assert_answers_name_nobody, linked_rows, rows_by_name
 from tests.slack.fake_slack import Ephemeral, FakeSlack
-from tests.slack.helpers import ADMIN, BOB, CHANNEL
+from tests.slack.helpers import ADMIN, AYSE, BOB, CHANNEL
 from tests.slack.journey import answer_everything, start
 from tests.slack.test_commands import started
 
@@ -139,3 +140,22 @@ async def test_anonymous_mode_keeps_no_link_and_status_counts(
     await note_to(fake, ADMIN, "✅ Anonymous mode is off")
     audit = rows_by_name(await linked_rows(database_url), "audit_events")
     assert [row["action"] for row in audit].count("team.anonymous") == 2
+
+
+async def test_the_last_to_answer_below_the_threshold_is_told_no_results_were_posted(
+    fake: FakeSlack, app: SlackChannel, assessments: Assessments
+) -> None:
+    await started(fake)
+    team = await assessments.team_at(PLATFORM, team_key(fake.team_id, CHANNEL))
+    assert team is not None
+    await set_threshold(assessments.database, team, 4, by="Admin Ada")
+    for person in (ADMIN, AYSE, BOB):  # everyone invited: the snapshot closes by itself
+        await start(fake, person, "Başla" if person == AYSE else "Start")
+        await answer_everything(fake, person)
+
+    last = "You were the last to answer: the assessment is closed."
+    await fake.wait_for(lambda: any(last in m.text for m in fake.dm(BOB)))
+    told = next(m.text for m in fake.dm(BOB) if last in m.text)
+    assert "its channel gets none this time" in told
+    assert "has its results in its channel" not in told
+    await fake.wait_for(lambda: WITHHELD in channel_text(fake))
