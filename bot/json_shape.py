@@ -3,7 +3,7 @@
 A spec names, for each field some code reads, the JSON type it must have; fields nobody reads
 are not checked, so what a platform adds to its payloads later passes. ``problem_with`` says
 what is wrong in one short phrase (``actions[0].value is a number, not text``), fit for a log
-line: it names paths and types, never the values themselves.
+line: it names paths (keys cut short and escaped) and types, never the values themselves.
 """
 
 from __future__ import annotations
@@ -119,7 +119,9 @@ def _structured_like(value: object, spec: Spec) -> bool:
 
 
 def _join(path: str, name: str) -> str:
-    return f"{path}.{name[:40]}" if path else name[:40]
+    # A key comes from the sender: cut short, and escaped so it cannot break the log line.
+    shown = name[:40].encode("unicode_escape").decode("ascii")
+    return f"{path}.{shown}" if path else shown
 
 
 def _kind(value: object) -> str:

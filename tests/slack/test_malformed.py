@@ -109,6 +109,21 @@ MALFORMED = [
         FORM,
         id="view-values-number",
     ),
+    pytest.param(
+        as_form(
+            {
+                "type": "view_submission",
+                "user": {"id": BOB},
+                "view": {
+                    "type": "modal",
+                    "callback_id": "schedule",
+                    "state": {"values": {"dead\nline": {"value": 3}}},
+                },
+            }
+        ),
+        FORM,
+        id="key-with-a-newline",
+    ),
     pytest.param(as_form([press()]), FORM, id="payload-list"),
     pytest.param("payload=" + quote("[1]"), FORM, id="payload-array"),
     pytest.param("payload=null", FORM, id="payload-null"),
