@@ -70,8 +70,7 @@ from bot.i18n import localizers
 from bot.scheduling.sender import Outcome, Outgoing, Sender
 from bot.telegram.app import build_application
 from conversations.questionnaire import load_questionnaire
-from storage import outbox
-from storage import repository as repo
+from storage import outbox, snapshot_lifecycle, team_settings, teams_and_people
 from storage.database import Database
 from storage.models import OutboxMessage
 from tests.telegram.fake_bot_api import FakeBotApi
@@ -216,7 +215,9 @@ async def due_at_once(size: int, limit: float) -> DueFigures:
         database = Database(url)
         await database.upgrade()
         async with database.transaction() as session:
-            team = await repo.get_or_create_team(session, NULL_PLATFORM, "bench", "Bench")
+            team = await teams_and_people.get_or_create_team(
+                session, NULL_PLATFORM, "bench", "Bench"
+            )
             team_id = team.id
         rss_before = rss_mb()
         due = dt.datetime.now(dt.UTC).replace(microsecond=0)
@@ -382,13 +383,15 @@ async def _broadcast(
     await assessments.start_snapshot("telegram", GROUP, "Support", by="bench")
     due = dt.datetime.now(dt.UTC).replace(microsecond=0)
     async with database.transaction() as session:
-        snapshot = await repo.latest_snapshot(session, team.id)
+        snapshot = await snapshot_lifecycle.latest_snapshot(session, team.id)
         assert snapshot is not None
         # All day, every day: Reminders.slot never defers a message.
-        await repo.save_team_schedule(session, team.id, "bench", working_days="1234567",
+        await team_settings.save_team_schedule(session, team.id, "bench", working_days="1234567",
                                       work_start="00:00", work_end="23:59")  # fmt: skip
         for chat_id in recipients:  # known people (no time zone): the courier skips strangers
-            await repo.get_or_create_person(session, "telegram", str(chat_id), f"Person {chat_id}")
+            await teams_and_people.get_or_create_person(
+                session, "telegram", str(chat_id), f"Person {chat_id}"
+            )
         rows = [
             outbox.outbox_row("telegram", team.id, "invite", due, recipient=str(chat_id),
                               snapshot_id=snapshot.id)

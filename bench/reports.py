@@ -30,7 +30,7 @@ from bot.reports.pdf import report_pdf
 from conversations.questionnaire import load_questionnaire
 from conversations.questions import QuestionKind
 from conversations.state import REVIEW
-from storage import repository as repo
+from storage import snapshot_lifecycle, snapshot_results
 from storage.database import Database
 
 
@@ -112,9 +112,9 @@ async def main(snapshots: int, respondents: int, runs: int) -> None:
 
         async def fetch_latest() -> object:
             async with database.reading() as session:
-                latest = await repo.latest_snapshot(session, team.id)
+                latest = await snapshot_lifecycle.latest_snapshot(session, team.id)
                 assert latest is not None
-                return await repo.submitted_respondents(session, latest.id, "role")
+                return await snapshot_results.submitted_respondents(session, latest.id, "role")
 
         built = await assessments.report(team, "tr")
         print(

@@ -22,7 +22,7 @@ from conversations.engine import Turn
 from conversations.i18n import N_, Localizer
 from conversations.replies import Notice
 from conversations.state import ResponseState, ResponseStatus
-from storage import repository as repo
+from storage import audit_trail
 from storage.database import Database
 from storage.models import AnswerRow, Base, Response, Snapshot, Team
 
@@ -177,7 +177,7 @@ async def set_threshold(database: Database, team: Team, threshold: int, by: str)
             return
         before = row.anonymity_threshold
         row.anonymity_threshold = threshold
-        await repo.record_audit(
+        await audit_trail.record_audit(
             session, team.id, by, "team.threshold", threshold=threshold, was=before
         )
     team.anonymity_threshold = threshold
@@ -195,7 +195,7 @@ async def set_anonymous(database: Database, team: Team, anonymous: bool, by: str
         detached = 0
         if anonymous:
             detached = await session.run_sync(lambda sync: _detach_team(sync.connection(), team.id))
-        await repo.record_audit(
+        await audit_trail.record_audit(
             session, team.id, by, "team.anonymous", anonymous=anonymous, detached=detached
         )
     team.anonymous = anonymous

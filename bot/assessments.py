@@ -30,8 +30,19 @@ from conversations.questions import QuestionSequence
 from conversations.report import ChangeNote, ReportView, SnapshotInfo, build_report
 from conversations.scoring import Result, score
 from conversations.state import ResponseState, ResponseStatus
-from storage import privacy
-from storage import repository as repo
+from storage import (
+    action_plans,
+    answering,
+    audit_trail,
+    errors,
+    forgetting,
+    participation,
+    privacy,
+    seen_updates,
+    snapshot_lifecycle,
+    snapshot_results,
+    teams_and_people,
+)
 from storage.database import Database
 from storage.models import Snapshot, Team
 
@@ -202,7 +213,7 @@ class Assessments:
         The language is ``locale`` when asked for, else the person's own, else
         ``fallback_locale`` (what the platform says about them), else the team's."""
         async with self.database.transaction() as session:
-            team = await repo.get_or_create_team(
+            team = await teams_and_people.get_or_create_team(
                 session,
                 who.platform,
                 who.team_id,
@@ -210,7 +221,7 @@ class Assessments:
                 normalize_locale(locale),
                 self.anonymity_threshold,
             )
-            snapshot = await repo.open_snapshot(
+            snapshot = await snapshot_lifecycle.open_snapshot(
                 session, team.id, self.questionnaire.id, self.questionnaire.version
             )
             return await self._open_in(session, team, snapshot, who, locale, fallback_locale)
@@ -218,14 +229,14 @@ class Assessments:
     async def invited_team(self, token: str) -> Team | None:
         """The team an invitation token belongs to, if any."""
         async with self.database.reading() as session:
-            snapshot = await repo.snapshot_by_token(session, token)
+            snapshot = await snapshot_lifecycle.snapshot_by_token(session, token)
             return await session.get(Team, snapshot.team_id) if snapshot else None
 
     async def join(self, token: str, who: Participant, fallback_locale: str | None) -> Opened:
         """Start or resume the person's response in the snapshot an invitation link names
         (``who``'s team fields are not used: the link says which team)."""
         async with self.database.transaction() as session:
-            snapshot = await repo.snapshot_by_token(session, token)
+            snapshot = await snapshot_lifecycle.snapshot_by_token(session, token)
             if snapshot is None:
                 raise UserError(
                     N_("This invitation link is not valid. Ask your team for the current one.")
@@ -245,7 +256,7 @@ class Assessments:
         open already: unlike `open`, this never opens a snapshot for the team."""
         async with self.database.transaction() as session:
             team = await session.get(Team, team_id)
-            snapshot = await repo.latest_snapshot(session, team_id) if team else None
+            snapshot = await snapshot_lifecycle.latest_snapshot(session, team_id) if team else None
             if team is None or snapshot is None or snapshot.status != "open":
                 raise UserError(N_("That assessment is no longer open."))
             return await self._open_in(session, team, snapshot, who, None, fallback_locale)
@@ -259,20 +270,22 @@ class Assessments:
         locale: str | None,
         fallback_locale: str | None,
     ) -> Opened:
-        person = await repo.get_or_create_person(
+        person = await teams_and_people.get_or_create_person(
             session, who.platform, who.person_id, who.person_name, locale
         )
         chosen = normalize_locale(locale or person.locale or fallback_locale or team.locale)
-        response_id, created = await repo.get_or_create_response(
+        response_id, created = await answering.get_or_create_response(
             session, snapshot.id, person.id, chosen, self.sequence.questions[0].id
         )
         if not created:
-            await repo.touch_response(session, response_id)  # their next message goes here
-        state = await session.run_sync(lambda sync: repo.load_state(sync.connection(), response_id))
+            await participation.touch_response(session, response_id)  # their next message goes here
+        state = await session.run_sync(
+            lambda sync: answering.load_state(sync.connection(), response_id)
+        )
         if locale is not None and state.locale != chosen:
             state.locale = chosen
             await session.run_sync(
-                lambda sync: repo.save_state(sync.connection(), response_id, state, ())
+                lambda sync: answering.save_state(sync.connection(), response_id, state, ())
             )
         if locale is not None and person.locale != chosen:
             person.locale = chosen
@@ -284,12 +297,14 @@ class Assessments:
     async def current(self, platform: str, person_id: str) -> Opened | None:
         """The response the person was last busy with in a snapshot still open, resumed."""
         async with self.database.reading() as session:
-            found = await repo.open_participations(session, platform, person_id)
+            found = await participation.open_participations(session, platform, person_id)
             if not found:
                 return None
             place = found[0]
             state = await session.run_sync(
-                lambda sync: repo.load_state(sync.connection(), place.response_id, for_update=False)
+                lambda sync: answering.load_state(
+                    sync.connection(), place.response_id, for_update=False
+                )
             )
         turn = anonymity.receipt_turn(
             self.localizer(state.locale), state
@@ -300,8 +315,8 @@ class Assessments:
         """The open snapshots of the person's teams: those they have started, the most
         recently active first, then those of teams they answered for before."""
         async with self.database.reading() as session:
-            found = await repo.open_participations(session, platform, person_id)
-            fresh = await repo.unstarted_snapshots(session, platform, person_id)
+            found = await participation.open_participations(session, platform, person_id)
+            fresh = await participation.unstarted_snapshots(session, platform, person_id)
         started = [
             Pending(
                 place.team.id,
@@ -354,11 +369,11 @@ class Assessments:
     ) -> Turn:
         def unit(connection: Connection) -> Turn:
             # Recorded in the answer's own transaction: both are stored, or neither.
-            if update is not None and not repo.mark_seen(connection, *update):
+            if update is not None and not seen_updates.mark_seen(connection, *update):
                 raise AlreadyHandled
             try:
-                state = repo.load_state(connection, response_id)
-            except repo.NotFound:
+                state = answering.load_state(connection, response_id)
+            except errors.NotFound:
                 if open_only:
                     raise NoLongerOpen from None
                 raise UserError(
@@ -376,13 +391,13 @@ class Assessments:
             turn = step(state)
             if turn.saved or turn.state != state:
                 submitted_now = turn.state.status is ResponseStatus.SUBMITTED and not was_submitted
-                repo.save_state(
+                answering.save_state(
                     connection, response_id, turn.state, turn.saved, submitted_now=submitted_now
                 )
                 if submitted_now:
                     anonymity.detach_if_anonymous(connection, response_id)
             if turn.state.locale != state.locale:
-                repo.remember_locale(connection, response_id, turn.state.locale)
+                answering.remember_locale(connection, response_id, turn.state.locale)
             return turn
 
         return await self.database.run(unit)
@@ -391,7 +406,7 @@ class Assessments:
 
     async def find_team(self, name: str) -> Team:
         async with self.database.reading() as session:
-            teams = await repo.teams_named(session, name)
+            teams = await teams_and_people.teams_named(session, name)
         if not teams:
             raise UserError(N_("There is no team called “{name}” yet."), name=name)
         if len(teams) > 1:
@@ -404,7 +419,7 @@ class Assessments:
     async def team_at(self, platform: str, external_id: str) -> Team | None:
         """The team a platform place (a Telegram group, a Slack channel) belongs to, if any."""
         async with self.database.reading() as session:
-            return await repo.find_team(session, platform, external_id)
+            return await teams_and_people.find_team(session, platform, external_id)
 
     async def team(self, team_id: int) -> Team:
         async with self.database.reading() as session:
@@ -414,7 +429,7 @@ class Assessments:
         return team
 
     async def _result(self, session: AsyncSession, snapshot: Snapshot, team: Team) -> Result:
-        respondents = await repo.submitted_respondents(
+        respondents = await snapshot_results.submitted_respondents(
             session, snapshot.id, self.questionnaire.role.id
         )
         return score(self.questionnaire, respondents, team.anonymity_threshold)
@@ -422,16 +437,16 @@ class Assessments:
     async def _locked_snapshots(self, session: AsyncSession, team: Team) -> list[Snapshot]:
         """The team's snapshots, oldest first, listed after locking the latest: a snapshot
         opened meanwhile can't shift which one counts as the one before."""
-        if await repo.latest_snapshot(session, team.id, for_update=True) is None:
+        if await snapshot_lifecycle.latest_snapshot(session, team.id, for_update=True) is None:
             return []
-        return list(await repo.team_snapshots(session, team.id))
+        return list(await snapshot_lifecycle.team_snapshots(session, team.id))
 
     async def _history(
         self, session: AsyncSession, team: Team, snapshots: Sequence[Snapshot]
     ) -> list[SnapshotScore]:
         history = []
         for snapshot in snapshots:
-            counts = await repo.response_counts(session, snapshot.id)
+            counts = await snapshot_results.response_counts(session, snapshot.id)
             history.append(
                 SnapshotScore(
                     number=snapshot.number,
@@ -452,8 +467,8 @@ class Assessments:
         # is forgotten); a closed one's is frozen.
         if snapshot.status == "open":
             planned = build_plan(self.questionnaire, result) if result.respondents else []
-            await repo.sync_plan(session, snapshot.id, planned)
-        return await repo.plan_items(session, snapshot.id)
+            await action_plans.sync_plan(session, snapshot.id, planned)
+        return await action_plans.plan_items(session, snapshot.id)
 
     async def _current_plan(
         self,
@@ -476,7 +491,7 @@ class Assessments:
         if items and await self._shown(session, team, latest):
             return TeamPlan(items, latest.number, latest.number, latest.id)
         for earlier in reversed(snapshots[:-1]):
-            items = await repo.plan_items(session, earlier.id)
+            items = await action_plans.plan_items(session, earlier.id)
             if items and await self._shown(session, team, earlier):
                 return TeamPlan(items, earlier.number, latest.number, earlier.id)
         return TeamPlan([], latest.number, latest.number, latest.id)
@@ -484,7 +499,7 @@ class Assessments:
     async def _shown(self, session: AsyncSession, team: Team, snapshot: Snapshot) -> bool:
         if self.operator:
             return True
-        counts = await repo.response_counts(session, snapshot.id)
+        counts = await snapshot_results.response_counts(session, snapshot.id)
         return disclosure.may_show(team, counts.submitted)
 
     async def report(self, team: Team, locale: str | None = None) -> TeamReport:
@@ -503,11 +518,13 @@ class Assessments:
             notes: list[ChangeNote] = []
             if change is not None:
                 by_number = {s.number: s for s in snapshots}
-                previous_items = await repo.plan_items(
+                previous_items = await action_plans.plan_items(
                     session, by_number[change.previous.number].id
                 )
                 outcome = plan_outcome(self.questionnaire, change.previous.number, previous_items)
-                notes = await repo.change_notes(session, by_number[change.current.number].id)
+                notes = await snapshot_results.change_notes(
+                    session, by_number[change.current.number].id
+                )
         latest = history[-1] if history else None
         self._check_shown(team, latest)
         info = SnapshotInfo(
@@ -538,7 +555,7 @@ class Assessments:
 
     async def history(self, team: Team) -> list[SnapshotScore]:
         async with self.database.reading() as session:
-            snapshots = await repo.team_snapshots(session, team.id)
+            snapshots = await snapshot_lifecycle.team_snapshots(session, team.id)
             return self._as_seen(team, await self._history(session, team, snapshots))
 
     def _as_seen(self, team: Team, history: list[SnapshotScore]) -> list[SnapshotScore]:
@@ -561,10 +578,10 @@ class Assessments:
         if self.operator:
             return None
         async with self.database.reading() as session:
-            latest = await repo.latest_snapshot(session, team.id)
+            latest = await snapshot_lifecycle.latest_snapshot(session, team.id)
             if latest is None:
                 return None
-            counts = await repo.response_counts(session, latest.id)
+            counts = await snapshot_results.response_counts(session, latest.id)
         withheld = disclosure.withheld(team, latest.number, counts.submitted)
         return ResultsWithheld(withheld) if withheld is not None else None
 
@@ -572,14 +589,16 @@ class Assessments:
         """Close the team's open snapshot (its plan as it stands) and open the next one;
         returns the new snapshot's number."""
         async with self.database.transaction() as session:
-            await repo.lock_team(session, team.id)
-            latest = await repo.latest_snapshot(session, team.id, for_update=True)
+            await snapshot_lifecycle.lock_team(session, team.id)
+            latest = await snapshot_lifecycle.latest_snapshot(session, team.id, for_update=True)
             if latest is not None and latest.status == "open":
                 await self._close(session, team, latest)
-            snapshot = await repo.open_snapshot(
+            snapshot = await snapshot_lifecycle.open_snapshot(
                 session, team.id, self.questionnaire.id, self.questionnaire.version
             )
-            await repo.record_audit(session, team.id, by, "snapshot.new", number=snapshot.number)
+            await audit_trail.record_audit(
+                session, team.id, by, "snapshot.new", number=snapshot.number
+            )
             return snapshot.number
 
     async def start_snapshot(
@@ -595,7 +614,7 @@ class Assessments:
         """Open a snapshot for the team of a platform place, with a deadline and an invitation
         token; while one is open, invite to it again (moving its deadline if one is given)."""
         async with self.database.transaction() as session:
-            team = await repo.get_or_create_team(
+            team = await teams_and_people.get_or_create_team(
                 session,
                 platform,
                 external_id,
@@ -604,10 +623,10 @@ class Assessments:
                 self.anonymity_threshold,
             )
             team.name = name  # groups get renamed
-            await repo.lock_team(session, team.id)
-            latest = await repo.latest_snapshot(session, team.id, for_update=True)
+            await snapshot_lifecycle.lock_team(session, team.id)
+            latest = await snapshot_lifecycle.latest_snapshot(session, team.id, for_update=True)
             created = latest is None or latest.status != "open"
-            snapshot = await repo.open_snapshot(
+            snapshot = await snapshot_lifecycle.open_snapshot(
                 session, team.id, self.questionnaire.id, self.questionnaire.version
             )
             if snapshot.invite_token is None:
@@ -615,7 +634,7 @@ class Assessments:
                 snapshot.invite_token = secrets.token_urlsafe(32)
             if deadline is not None or snapshot.deadline is None:
                 snapshot.deadline = deadline or dt.datetime.now(dt.UTC) + DEFAULT_DEADLINE
-            await repo.record_audit(
+            await audit_trail.record_audit(
                 session,
                 team.id,
                 by,
@@ -632,7 +651,7 @@ class Assessments:
     ) -> Team:
         """The team of a platform place, created if it is new."""
         async with self.database.transaction() as session:
-            return await repo.get_or_create_team(
+            return await teams_and_people.get_or_create_team(
                 session,
                 platform,
                 external_id,
@@ -644,28 +663,28 @@ class Assessments:
     async def person_teams(self, platform: str, person_id: str) -> list[Team]:
         """The teams the person has answered for, oldest first."""
         async with self.database.reading() as session:
-            person = await repo.find_person(session, platform, person_id)
+            person = await teams_and_people.find_person(session, platform, person_id)
             if person is None:
                 return []
-            ids = await repo.person_team_ids(session, person.id)
+            ids = await forgetting.person_team_ids(session, person.id)
             return [team for team_id in ids if (team := await session.get(Team, team_id))]
 
     async def person_locale(self, platform: str, person_id: str) -> str | None:
         """The language the person chose, if they ever did."""
         async with self.database.reading() as session:
-            person = await repo.find_person(session, platform, person_id)
+            person = await teams_and_people.find_person(session, platform, person_id)
             return person.locale if person else None
 
     async def set_person_locale(self, who: Participant, locale: str) -> None:
         """The person's language from now on, in the responses they have open too."""
         chosen = normalize_locale(locale)
         async with self.database.transaction() as session:
-            person = await repo.get_or_create_person(
+            person = await teams_and_people.get_or_create_person(
                 session, who.platform, who.person_id, who.person_name, chosen
             )
             person.locale = chosen
-            places = await repo.open_participations(session, who.platform, who.person_id)
-            await repo.set_responses_locale(
+            places = await participation.open_participations(session, who.platform, who.person_id)
+            await answering.set_responses_locale(
                 session, [place.response_id for place in places], chosen
             )
 
@@ -675,39 +694,41 @@ class Assessments:
         """The language of the team's posts (and of its newcomers who have none of their own)."""
         chosen = normalize_locale(locale)
         async with self.database.transaction() as session:
-            team = await repo.get_or_create_team(
+            team = await teams_and_people.get_or_create_team(
                 session, platform, external_id, name, chosen, self.anonymity_threshold
             )
             team.locale = chosen
-            await repo.record_audit(session, team.id, by, "team.locale", locale=chosen)
+            await audit_trail.record_audit(session, team.id, by, "team.locale", locale=chosen)
 
     async def move_team(self, platform: str, old_external_id: str, new_external_id: str) -> None:
         """The platform gave the team's place a new id (a Telegram group became a
         supergroup)."""
         async with self.database.transaction() as session:
-            team = await repo.find_team(session, platform, old_external_id)
+            team = await teams_and_people.find_team(session, platform, old_external_id)
             if (
                 team is not None
-                and await repo.find_team(session, platform, new_external_id) is None
+                and await teams_and_people.find_team(session, platform, new_external_id) is None
             ):
                 team.external_id = new_external_id
-                await repo.record_audit(
+                await audit_trail.record_audit(
                     session, team.id, "(platform)", "team.moved", to=new_external_id
                 )
 
     async def close(self, team: Team, by: str) -> int:
         """Close the team's open snapshot, freezing its plan; returns its number."""
         async with self.database.transaction() as session:
-            await repo.lock_team(session, team.id)
-            latest = await repo.latest_snapshot(session, team.id, for_update=True)
+            await snapshot_lifecycle.lock_team(session, team.id)
+            latest = await snapshot_lifecycle.latest_snapshot(session, team.id, for_update=True)
             if latest is None or latest.status != "open":
                 raise UserError(N_("Team “{name}” has no open snapshot."), name=team.name)
             await self._close(session, team, latest)
-            await repo.record_audit(session, team.id, by, "snapshot.close", number=latest.number)
+            await audit_trail.record_audit(
+                session, team.id, by, "snapshot.close", number=latest.number
+            )
             return latest.number
 
     async def _close(self, session: AsyncSession, team: Team, snapshot: Snapshot) -> None:
-        counts = await repo.response_counts(session, snapshot.id)
+        counts = await snapshot_results.response_counts(session, snapshot.id)
         if not counts.submitted:
             raise UserError(
                 N_(
@@ -717,14 +738,14 @@ class Assessments:
                 number=snapshot.number,
             )
         await self._refreshed_plan(session, snapshot, await self._result(session, snapshot, team))
-        await repo.close_snapshot(session, snapshot)
+        await snapshot_lifecycle.close_snapshot(session, snapshot)
 
     async def status(self, team: Team) -> SnapshotStatus:
         async with self.database.reading() as session:
-            latest = await repo.latest_snapshot(session, team.id)
+            latest = await snapshot_lifecycle.latest_snapshot(session, team.id)
             if latest is None:
                 raise UserError(N_("Team “{name}” has no assessment yet."), name=team.name)
-            people = await repo.snapshot_people(session, latest.id)
+            people = await participation.snapshot_people(session, latest.id)
         done = ResponseStatus.SUBMITTED.value
         return SnapshotStatus(
             latest.number,
@@ -755,7 +776,7 @@ class Assessments:
                         "plan to tick its items."
                     )
                 )
-            await repo.set_item_done(session, current_id, number, done, by)
+            await action_plans.set_item_done(session, current_id, number, done, by)
 
         action = "plan.done" if done else "plan.undo"
         return await self._edit_item(team, number, by, action, edit)
@@ -764,7 +785,7 @@ class Assessments:
         self, team: Team, number: int, owner: str | None, due: dt.date | None, by: str
     ) -> TeamPlan:
         async def edit(session: AsyncSession, snapshot_id: int) -> None:
-            await repo.assign_item(session, snapshot_id, number, owner, due)
+            await action_plans.assign_item(session, snapshot_id, number, owner, due)
 
         detail = {"owner": owner, "due": due.isoformat() if due else None}
         return await self._edit_item(team, number, by, "plan.assign", edit, **detail)
@@ -787,19 +808,19 @@ class Assessments:
                 raise UserError(N_("Team “{name}” has no assessment yet."), name=team.name)
             try:
                 await edit(session, current.snapshot_id)
-            except repo.NotFound:
+            except errors.NotFound:
                 raise UserError(
                     N_("The action plan has no item {number}."), number=number
                 ) from None
-            await repo.record_audit(session, team.id, by, action, item=number, **detail)
-            items = await repo.plan_items(session, current.snapshot_id)
+            await audit_trail.record_audit(session, team.id, by, action, item=number, **detail)
+            items = await action_plans.plan_items(session, current.snapshot_id)
             return replace(current, items=items)
 
     async def export(self, team: Team, number: int | None = None) -> SnapshotExport:
         """What an export holds: a snapshot (the latest unless ``number``), its result, the
         change since the scored snapshot before it, and every answer."""
         async with self.database.reading() as session:
-            listed = await repo.team_snapshots(session, team.id)
+            listed = await snapshot_lifecycle.team_snapshots(session, team.id)
             history = await self._history(session, team, listed)
             snapshots = {s.number: s for s in listed}
             if not snapshots:
@@ -811,7 +832,11 @@ class Assessments:
                 )
             snapshot = snapshots[chosen]
             # A chat's export is aggregates only: nobody there receives anyone's own answers.
-            records = await repo.snapshot_answers(session, snapshot.id) if self.operator else []
+            records = (
+                await snapshot_results.snapshot_answers(session, snapshot.id)
+                if self.operator
+                else []
+            )
         upto = self._as_seen(team, [entry for entry in history if entry.number <= chosen])
         self._check_shown(team, upto[-1])
         change = change_since_previous(upto)
@@ -833,7 +858,7 @@ class Assessments:
             row = await session.get(Team, team.id)
             assert row is not None
             row.export_names = names
-            await repo.record_audit(session, team.id, by, "team.export_names", names=names)
+            await audit_trail.record_audit(session, team.id, by, "team.export_names", names=names)
 
     async def forget_everywhere(
         self,
@@ -850,10 +875,10 @@ class Assessments:
         deleted = kept = 0
         async with self.database.transaction() as session:
             for external_id in own_teams:
-                team = await repo.find_team(session, platform, external_id)
+                team = await teams_and_people.find_team(session, platform, external_id)
                 if team is not None:
-                    deleted += await repo.delete_team(session, team.id)
-            person = await repo.find_person(session, platform, person_id)
+                    deleted += await forgetting.delete_team(session, team.id)
+            person = await teams_and_people.find_person(session, platform, person_id)
             traces = privacy.Traces(
                 platform,
                 person_id,
@@ -861,9 +886,9 @@ class Assessments:
                 frozenset({*names, *([person.display_name] if person else [])}),
             )
             if person is not None:
-                for team_id in await repo.person_team_ids(session, person.id):
-                    counts = await repo.forget_person(session, person.id, team_id)
-                    await repo.record_audit(
+                for team_id in await forgetting.person_team_ids(session, person.id):
+                    counts = await forgetting.forget_person(session, person.id, team_id)
+                    await audit_trail.record_audit(
                         session,
                         team_id,
                         "(the person themselves)",
@@ -877,17 +902,19 @@ class Assessments:
 
     async def first_time(self, channel: str, key: str) -> bool:
         """Record a platform update as handled; False when it was before (a redelivery)."""
-        return await self.database.run(lambda connection: repo.mark_seen(connection, channel, key))
+        return await self.database.run(
+            lambda connection: seen_updates.mark_seen(connection, channel, key)
+        )
 
     async def forget_old_updates(self, channel: str, age: dt.timedelta) -> int:
         async with self.database.transaction() as session:
-            return await repo.forget_seen(session, channel, dt.datetime.now(dt.UTC) - age)
+            return await seen_updates.forget_seen(session, channel, dt.datetime.now(dt.UTC) - age)
 
     async def forget(
         self, team: Team, platform: str, person_id: str, actor: str
     ) -> tuple[int, int]:
         async with self.database.transaction() as session:
-            person = await repo.find_person(session, platform, person_id)
+            person = await teams_and_people.find_person(session, platform, person_id)
             if person is None:
                 raise UserError(
                     N_("No one called “{person}” has answered for “{team}”."),
@@ -898,12 +925,12 @@ class Assessments:
                 platform, person_id, person.id, frozenset({person.display_name})
             )
             await privacy.erase_in_team(session, traces, team.id)
-            counts = await repo.forget_person(session, person.id, team.id)
-            if await repo.find_person(session, platform, person_id) is None:
+            counts = await forgetting.forget_person(session, person.id, team.id)
+            if await teams_and_people.find_person(session, platform, person_id) is None:
                 # Nothing links the person to another team now: nothing of them stays.
                 await privacy.erase_everywhere(session, traces)
             # The trail records that it happened, never whose answers they were.
-            await repo.record_audit(
+            await audit_trail.record_audit(
                 session, team.id, actor, "person.forget", deleted=counts[0], anonymised=counts[1]
             )
             return counts

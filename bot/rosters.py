@@ -8,10 +8,16 @@ from dataclasses import dataclass
 from bot.assessments import MAX_DEADLINE_DAYS, UserError
 from conversations.i18n import N_
 from conversations.state import ResponseStatus
-from storage import outbox
-from storage import repository as repo
+from storage import (
+    audit_trail,
+    invitations,
+    outbox,
+    snapshot_lifecycle,
+    team_settings,
+    teams_and_people,
+)
 from storage.database import Database
-from storage.repository import InviteeRecord
+from storage.invitations import InviteeRecord
 
 SUBMITTED = ResponseStatus.SUBMITTED.value
 DEADLINE_DAYS = range(1, MAX_DEADLINE_DAYS + 1)
@@ -58,31 +64,33 @@ class Rosters:
     async def invitees(self, team_id: int) -> list[InviteeRecord]:
         """Who the team's latest snapshot was sent to, with how far each one is."""
         async with self.database.reading() as session:
-            latest = await repo.latest_snapshot(session, team_id)
-            return [] if latest is None else await repo.invitees(session, latest.id)
+            latest = await snapshot_lifecycle.latest_snapshot(session, team_id)
+            return [] if latest is None else await invitations.invitees(session, latest.id)
 
     async def add_invitee(self, team_id: int, number: int, who: Invited) -> None:
         """Record that snapshot ``number`` of the team went to ``who``."""
         async with self.database.transaction() as session:
-            snapshot = await repo.latest_snapshot(session, team_id)
+            snapshot = await snapshot_lifecycle.latest_snapshot(session, team_id)
             if snapshot is None or snapshot.number != number:
                 return  # a newer snapshot started meanwhile: this invitation is history
-            person = await repo.get_or_create_person(
+            person = await teams_and_people.get_or_create_person(
                 session, self.platform, who.person_id, who.name
             )
             person.display_name = who.name
             if who.timezone:
                 person.timezone = who.timezone
-            await repo.add_invitee(session, snapshot.id, person.id, who.address, who.message_ref)
+            await invitations.add_invitee(
+                session, snapshot.id, person.id, who.address, who.message_ref
+            )
 
     async def everyone_submitted(self, team_id: int) -> bool:
         """True when the team's open snapshot was sent to people and all of them submitted
         (people away don't count as missing, but someone must have submitted)."""
         async with self.database.reading() as session:
-            latest = await repo.latest_snapshot(session, team_id)
+            latest = await snapshot_lifecycle.latest_snapshot(session, team_id)
             if latest is None or latest.status != "open":
                 return False
-            found = await repo.invitees(session, latest.id)
+            found = await invitations.invitees(session, latest.id)
             away = await outbox.people_away(
                 session,
                 self.platform,
@@ -101,24 +109,26 @@ class Rosters:
 
     async def is_team_admin(self, team_id: int, person_id: str) -> bool:
         async with self.database.reading() as session:
-            return person_id in await repo.team_admin_ids(session, team_id)
+            return person_id in await team_settings.team_admin_ids(session, team_id)
 
     async def team_admins(self, team_id: int) -> set[str]:
         async with self.database.reading() as session:
-            return await repo.team_admin_ids(session, team_id)
+            return await team_settings.team_admin_ids(session, team_id)
 
     async def set_admin(self, team_id: int, person_id: str, *, admin: bool, by: str) -> bool:
         """Name or un-name a team administrator; False when nothing changed."""
         async with self.database.transaction() as session:
-            changed = await repo.set_team_admin(session, team_id, person_id, by, admin=admin)
+            changed = await team_settings.set_team_admin(
+                session, team_id, person_id, by, admin=admin
+            )
             if changed:
                 action = "team.admin.add" if admin else "team.admin.remove"
-                await repo.record_audit(session, team_id, by, action, person=person_id)
+                await audit_trail.record_audit(session, team_id, by, action, person=person_id)
             return changed
 
     async def schedule(self, team_id: int) -> Schedule:
         async with self.database.reading() as session:
-            row = await repo.team_schedule(session, team_id)
+            row = await team_settings.team_schedule(session, team_id)
         if row is None:
             return Schedule()
         hour, minute = (int(part) for part in row.send_at.split(":"))
@@ -137,8 +147,8 @@ class Rosters:
         """Store the schedule; ``timezone`` (an IANA name) becomes the team's when given."""
         async with self.database.transaction() as session:
             if timezone:
-                await repo.set_team_timezone(session, team_id, timezone)
-            await repo.save_team_schedule(
+                await team_settings.set_team_timezone(session, team_id, timezone)
+            await team_settings.save_team_schedule(
                 session,
                 team_id,
                 by,
@@ -150,7 +160,7 @@ class Rosters:
                 work_end=schedule.work_hours[1].strftime("%H:%M"),
                 nudge_days=",".join(str(n) for n in schedule.nudge_days),
             )
-            await repo.record_audit(
+            await audit_trail.record_audit(
                 session,
                 team_id,
                 by,

@@ -1,7 +1,7 @@
 """A person's traces outside their answers: what forget-me erases beside them (export-me
 reads the same places: storage/held_data.py).
 
-Answers are handled by `repository.forget_person` (deleted, or kept as anonymous numbers in
+Answers are handled by `forgetting.forget_person` (deleted, or kept as anonymous numbers in
 closed snapshots). Everything else that names the person — by their platform id or by their
 display name — is erased here: messages queued for them, invitations, admin roles, names on
 checklists, in the audit trail and on schedules, delivery records that carry their id, and a
@@ -35,6 +35,7 @@ from sqlalchemy import (
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
+from storage.forgetting import delete_team
 from storage.models import (
     ActionItem,
     AuditEvent,
@@ -48,7 +49,6 @@ from storage.models import (
     TeamAdmin,
     TeamSchedule,
 )
-from storage.repository import delete_team
 
 FORGOTTEN = "(forgotten)"  # what stands where a forgotten person's name or id was
 PERSONAL_TEAM_PREFIX = "personal:"  # a team that is one person alone (both chat channels)

@@ -9,8 +9,7 @@ import datetime as dt
 from dataclasses import dataclass
 
 from bot.assessments import Assessments, Participant
-from storage import outbox
-from storage import repository as repo
+from storage import outbox, snapshot_lifecycle
 from storage.models import Team
 
 # Practices on "Ad hoc", numbers and free text skipped, then submit.
@@ -48,7 +47,7 @@ async def _snapshot(
 
 async def snapshot_id_of(assessments: Assessments, token: str) -> int:
     async with assessments.database.reading() as session:
-        snapshot = await repo.snapshot_by_token(session, token)
+        snapshot = await snapshot_lifecycle.snapshot_by_token(session, token)
     assert snapshot is not None
     return snapshot.id
 

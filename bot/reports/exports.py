@@ -25,7 +25,7 @@ from conversations.questionnaire import NumberQuestion, RoleQuestion
 from conversations.questions import QuestionKind, QuestionSequence
 from conversations.scoring import Result
 from conversations.state import AnswerState
-from storage.repository import AnswerRecord
+from storage.snapshot_results import AnswerRecord
 
 ANSWER_COLUMNS = (
     "team",

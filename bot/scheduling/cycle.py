@@ -19,8 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.assessments import Assessments, UserError
 from conversations.cadence import Cadence, Kind, next_opening_after, openings
-from storage import outbox
-from storage import repository as repo
+from storage import audit_trail, outbox, snapshot_lifecycle, team_settings
 from storage.models import ScheduleRun, Snapshot, Team, TeamSchedule
 
 log = logging.getLogger("bot.scheduling")
@@ -76,7 +75,7 @@ def cadence_of(team: Team, schedule: TeamSchedule | None) -> Cadence:
 
 async def team_cadence(session: AsyncSession, team: Team) -> Cadence:
     """The team's cadence, its schedule read in ``session``."""
-    return cadence_of(team, await repo.team_schedule(session, team.id))
+    return cadence_of(team, await team_settings.team_schedule(session, team.id))
 
 
 @dataclass(frozen=True, order=True)
@@ -127,7 +126,7 @@ class Cycle:
             for due in openings(cadence, now - _grace(Kind.OPEN), now + PLAN_AHEAD)
             if (Kind.OPEN, due.at) not in done
         ][:1]
-        latest = await repo.latest_snapshot(session, team.id)
+        latest = await snapshot_lifecycle.latest_snapshot(session, team.id)
         if latest is None:
             return planned
         if latest.status == "open" and latest.deadline is not None:
@@ -152,14 +151,14 @@ class Cycle:
             team = await session.get(Team, team_id)
             if team is None or not await outbox.record_run(session, team_id, Kind.OPEN, due, None):
                 return
-            await repo.lock_team(session, team_id)
-            latest = await repo.latest_snapshot(session, team_id, for_update=True)
+            await snapshot_lifecycle.lock_team(session, team_id)
+            latest = await snapshot_lifecycle.latest_snapshot(session, team_id, for_update=True)
             if latest is not None and latest.status == "open":
                 log.info("team %s: snapshot %s is still open; the scheduled one is skipped",
                          team_id, latest.number)  # fmt: skip
                 return
             cadence = await team_cadence(session, team)
-            snapshot = await repo.open_snapshot(
+            snapshot = await snapshot_lifecycle.open_snapshot(
                 session, team_id, self.assessments.questionnaire.id,
                 self.assessments.questionnaire.version,
             )  # fmt: skip
@@ -168,7 +167,7 @@ class Cycle:
             run = await session.get(ScheduleRun, (team_id, Kind.OPEN.value, due))
             if run is not None:
                 run.snapshot_id = snapshot.id
-            await repo.record_audit(
+            await audit_trail.record_audit(
                 session,
                 team_id,
                 SCHEDULER,

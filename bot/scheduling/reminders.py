@@ -15,8 +15,7 @@ from bot.scheduling.snooze_checks import SNOOZABLE, SnoozePress
 from conversations.cadence import Cadence
 from conversations.i18n import N_, Localizer
 from conversations.state import ResponseStatus
-from storage import outbox
-from storage import repository as repo
+from storage import outbox, teams_and_people
 from storage.models import Person, Snapshot, Team
 
 SUBMITTED = ResponseStatus.SUBMITTED.value
@@ -89,7 +88,7 @@ class Reminders:
 
     async def person(self, external_id: str) -> Person | None:
         async with self.database.reading() as session:
-            return await repo.find_person(session, self.platform, external_id)
+            return await teams_and_people.find_person(session, self.platform, external_id)
 
     async def why_not_nudge(self, context: Context, recipient: str) -> Skip | None:
         """A reason to drop a person's nudge now: the snapshot closed, they submitted, or
@@ -137,7 +136,9 @@ class Reminders:
         """Record that the person is away until ``until`` (None: back); what to tell them
         (``back`` is the command that ends it early, as typed on the platform)."""
         async with self.database.transaction() as session:
-            person = await repo.get_or_create_person(session, self.platform, external_id, name)
+            person = await teams_and_people.get_or_create_person(
+                session, self.platform, external_id, name
+            )
             person.away_until = until
         if until is None:
             return loc._("Welcome back: your reminders are on again.")

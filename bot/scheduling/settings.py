@@ -12,7 +12,7 @@ from bot.scheduling.cycle import Cycle, hhmm, team_cadence
 from conversations.cadence import Kind
 from conversations.i18n import N_, Localizer
 from conversations.nudge_words import nudge_days_in_words
-from storage import repository as repo
+from storage import audit_trail, team_settings
 from storage.models import Team
 
 MAX_NUDGES = 5  # fits the column: 5 × "-90," is 20 characters
@@ -110,10 +110,10 @@ async def save(assessments: Assessments, team: Team, changes: dict[str, Any], by
     zone = settings.pop("timezone", None)
     async with assessments.database.transaction() as session:
         if zone:
-            await repo.set_team_timezone(session, team.id, zone)
-        if settings or await repo.team_schedule(session, team.id) is None:
-            await repo.save_team_schedule(session, team.id, by, **settings)
-        await repo.record_audit(
+            await team_settings.set_team_timezone(session, team.id, zone)
+        if settings or await team_settings.team_schedule(session, team.id) is None:
+            await team_settings.save_team_schedule(session, team.id, by, **settings)
+        await audit_trail.record_audit(
             session, team.id, by, "team.schedule", **{k: str(v) for k, v in changes.items() if v}
         )
 

@@ -13,8 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.scheduling import cycle as kinds
 from conversations.state import ResponseStatus
-from storage import outbox
-from storage import repository as repo
+from storage import outbox, snapshot_lifecycle
 from storage.database import Database
 from storage.models import OutboxMessage, Snapshot, Team
 
@@ -82,7 +81,7 @@ async def _still_relevant(
     if snapshot is None:
         return False
     if kind == kinds.REVIEW:
-        latest = await repo.latest_snapshot(session, team.id)
+        latest = await snapshot_lifecycle.latest_snapshot(session, team.id)
         return latest is not None and latest.id == snapshot.id
     if snapshot.status != "open":
         return False

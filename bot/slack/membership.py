@@ -9,8 +9,7 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.slack.common import channel_members, channel_of, log, personal_team_id
-from storage import outbox
-from storage import repository as repo
+from storage import outbox, snapshot_lifecycle
 from storage.database import Database
 from storage.models import Team
 
@@ -60,5 +59,5 @@ async def may_join(
     if member is not None:
         return member
     async with database.reading() as session:
-        snapshot = await repo.snapshot_by_token(session, token)
+        snapshot = await snapshot_lifecycle.snapshot_by_token(session, token)
         return snapshot is not None and user_id in await outbox.invited_people(session, snapshot.id)

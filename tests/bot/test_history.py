@@ -16,7 +16,7 @@ from bot.reports.exports import export_csv, export_json
 from conversations.questions import QuestionKind
 from conversations.report import SectionKind
 from conversations.state import REVIEW, ResponseStatus
-from storage import repository as repo
+from storage import snapshot_lifecycle, snapshot_results, teams_and_people
 from storage.models import Response
 
 TEAM = "support"
@@ -185,7 +185,7 @@ async def test_a_new_snapshot_needs_answers_in_the_open_one(assessments: Assessm
 
 async def test_team_without_snapshots_gets_an_empty_report(assessments: Assessments) -> None:
     async with assessments.database.transaction() as session:
-        await repo.get_or_create_team(session, "console", "quiet", "quiet")
+        await teams_and_people.get_or_create_team(session, "console", "quiet", "quiet")
     team = await assessments.find_team("quiet")
     report = await assessments.report(team, "tr")
     assert report.view.empty_note is not None
@@ -219,8 +219,8 @@ async def test_forgetting_a_person_removes_their_notes(assessments: Assessments)
     history = await assessments.history(team)
     assert [s.submitted for s in history[:2]] == [1, 1]  # the numbers stay, anonymous
     async with assessments.database.reading() as session:
-        snapshots = await repo.team_snapshots(session, team.id)
-        assert await repo.change_notes(session, snapshots[1].id) == []
+        snapshots = await snapshot_lifecycle.team_snapshots(session, team.id)
+        assert await snapshot_results.change_notes(session, snapshots[1].id) == []
         links = await session.scalars(select(Response.previous_response_id))
         assert set(links) == {None}  # nothing chains the anonymous responses together
 

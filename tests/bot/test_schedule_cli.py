@@ -19,7 +19,7 @@ from bot.assessments import Assessments
 from bot.cli import cli
 from bot.i18n import localizers
 from conversations.questionnaire import Questionnaire
-from storage import repository as repo
+from storage import team_settings, teams_and_people
 from storage.database import Database
 from storage.models import AuditEvent, Team, TeamSchedule
 
@@ -67,13 +67,13 @@ def stored(database_url: str, name: str = "Support") -> tuple[Team, TeamSchedule
         database = Database(database_url)
         try:
             async with database.reading() as session:
-                [found] = await repo.teams_named(session, name)
+                [found] = await teams_and_people.teams_named(session, name)
                 audit = await session.scalars(
                     select(AuditEvent).where(
                         AuditEvent.team_id == found.id, AuditEvent.action == "team.schedule"
                     )
                 )
-                return found, await repo.team_schedule(session, found.id), len(audit.all())
+                return found, await team_settings.team_schedule(session, found.id), len(audit.all())
         finally:
             await database.dispose()
 

@@ -12,7 +12,7 @@ import time_machine
 from bot.assessments import Assessments
 from bot.slack.app import SlackChannel
 from bot.slack.common import PLATFORM, team_key
-from storage import repository as repo
+from storage import teams_and_people
 from tests.slack.fake_slack import FakeSlack
 from tests.slack.helpers import ADMIN, AYSE, BOB, CHANNEL, team_channel
 from tests.slack.journey import answer_everything, start
@@ -25,7 +25,7 @@ TODAY = dt.datetime(2026, 12, 1, 12, 0, tzinfo=dt.UTC)
 async def away_until(assessments: Assessments, user_id: str) -> dt.date | str | None:
     """The person's stored away_until; "no person" when nothing was ever stored for them."""
     async with assessments.database.reading() as session:
-        person = await repo.find_person(session, PLATFORM, user_id)
+        person = await teams_and_people.find_person(session, PLATFORM, user_id)
     return "no person" if person is None else person.away_until
 
 

@@ -16,7 +16,7 @@ from bot.slack.app import SlackChannel
 from bot.slack.commands import ALIASES, SUBCOMMANDS
 from bot.slack.common import PLATFORM, team_key
 from conversations.i18n import fold
-from storage import repository as repo
+from storage import team_settings
 from storage.models import Snapshot
 from tests.slack.fake_slack import FakeSlack
 from tests.slack.helpers import ADMIN, AYSE, BOB, CHANNEL
@@ -70,10 +70,10 @@ async def test_the_turkish_subcommands_the_help_lists_work(
         assert "Ayşe Yılmaz" in await told(fake, DENIZ, "durum")
         await told(fake, DENIZ, "yönetici ekle <@UBOB>")
         async with assessments.database.reading() as session:
-            assert BOB in await repo.team_admin_ids(session, team.id)
+            assert BOB in await team_settings.team_admin_ids(session, team.id)
         await told(fake, DENIZ, "yönetici çıkar <@UBOB>")  # typed with ç and ı
         async with assessments.database.reading() as session:
-            assert BOB not in await repo.team_admin_ids(session, team.id)
+            assert BOB not in await team_settings.team_admin_ids(session, team.id)
 
         said = await told(fake, DENIZ, "dil takım tr")  # "takım" as well as "ekip"
         assert said == "Bu kanaldaki paylaşımlar bundan sonra Türkçe olacak."

@@ -9,13 +9,13 @@ from sqlalchemy import func, select, text, update
 
 from bot.assessments import Assessments, Participant
 from conversations.state import REVIEW, AnswerState, ResponseState, ResponseStatus
-from storage import repository as repo
+from storage import answering
 from storage.database import Database, SchemaError
 from storage.models import ActionItem, AnswerRow, AuditEvent, Person, Response, Snapshot
 
 
 async def stored_state(database: Database, response_id: int) -> ResponseState:
-    return await database.run(lambda c: repo.load_state(c, response_id, for_update=False))
+    return await database.run(lambda c: answering.load_state(c, response_id, for_update=False))
 
 
 def who(person: str, team: str = "team") -> Participant:

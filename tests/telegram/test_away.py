@@ -10,7 +10,7 @@ from typing import Any
 import time_machine
 
 from bot.assessments import Assessments
-from storage import repository as repo
+from storage import teams_and_people
 from tests.telegram.fake_bot_api import FakeBotApi
 
 JSON = dict[str, Any]
@@ -34,7 +34,7 @@ async def reply(api: FakeBotApi, user: JSON, text: str) -> str:
 async def away_until(assessments: Assessments, user_id: int) -> dt.date | str | None:
     """The person's stored away_until; "no person" when none was ever stored."""
     async with assessments.database.reading() as session:
-        person = await repo.find_person(session, "telegram", str(user_id))
+        person = await teams_and_people.find_person(session, "telegram", str(user_id))
     return "no person" if person is None else person.away_until
 
 

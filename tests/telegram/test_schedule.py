@@ -14,7 +14,7 @@ from bot.assessments import Assessments
 from bot.rosters import Rosters, Schedule
 from bot.scheduling.cycle import Cycle
 from conversations.cadence import Kind
-from storage import repository as repo
+from storage import team_settings
 from storage.models import Team, TeamSchedule
 from tests.telegram.fake_bot_api import FakeBotApi
 from tests.telegram.helpers import buttons
@@ -100,7 +100,7 @@ async def stored(assessments: Assessments) -> tuple[Team, TeamSchedule | None]:
     team = await assessments.team_at("telegram", str(GROUP))
     assert team is not None
     async with assessments.database.reading() as session:
-        return team, await repo.team_schedule(session, team.id)
+        return team, await team_settings.team_schedule(session, team.id)
 
 
 async def test_schedule_shows_the_defaults_with_choices_for_administrators(
