@@ -128,7 +128,16 @@ class Home:
 
     async def schedule_submitted(self, ack: AsyncAck, body: Body, client: AsyncWebClient) -> None:
         """Check the modal's values; wrong ones are shown beside their fields."""
-        user = await self.shared.directory.user(client, body["user"]["id"])
+        try:
+            user = await self.shared.directory.user(client, body["user"]["id"])
+        except SlackApiError as error:
+            # Unacknowledged, the submission would be answered with a 500: say it instead.
+            refused = self.shared.localizer(None)._(
+                "Slack refused a step of this ({reason}). Please try again.",
+                reason=error.response.get("error", "?"),
+            )
+            await ack(response_action="errors", errors={"deadline": refused})
+            return
         loc = await self.shared.loc_for(client, user.id)
         view = body.get("view") or {}
         team = await self._team(str(view.get("private_metadata", "")))

@@ -398,3 +398,20 @@ async def test_bolts_own_lazy_listener_headers_are_refused(
     assert status == 400
     assert_one_warning_and_no_traceback(caplog)
     await still_answers(fake)
+
+
+async def test_a_modal_submitted_while_slack_refuses_the_lookup_gets_a_note_not_a_500(
+    fake: FakeSlack, app: SlackChannel, database_url: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Not junk, but the same answer: a schedule submitted when users.info fails was left
+    unacknowledged, and Bolt answered Slack with a 500."""
+    team_channel(fake)
+    before = await dump_changeable_tables(database_url)
+    fake.fail_next("users.info", status=200, error="user_not_found")
+    view = {"type": "modal", "callback_id": "schedule", "private_metadata": "1"}
+    status, body = await fake.submit_view(BOB, view, {})
+    assert status == 200 and isinstance(body, dict)
+    assert body["errors"] == {
+        "deadline": "Slack refused a step of this (user_not_found). Please try again."
+    }
+    assert await dump_changeable_tables(database_url) == before
