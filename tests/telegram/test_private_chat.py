@@ -105,7 +105,7 @@ async def test_photos_and_stickers_get_a_hint(running: FakeBotApi) -> None:
         }
     )
     await api.wait_for(lambda: bool(api.sent(503)))
-    assert "Yalnızca yazıları" in last_text(api, 503)
+    assert "Yalnızca yazdıklarınızı ve bastığınız düğmeleri" in last_text(api, 503)
 
 
 async def test_commands_are_published_and_language_switches(running: FakeBotApi) -> None:
