@@ -146,12 +146,13 @@ async def run_webhook(
             runner = web.AppRunner(webhook_server(application, path, secret), access_log=None)
             await runner.setup()
             try:
-                await web.TCPSite(runner, listen, port).start()
+                # Registered, then served: Telegram holds what comes in between and resends it.
                 await application.bot.set_webhook(
                     url=url,
                     secret_token=secret,
                     allowed_updates=Update.ALL_TYPES,  # as when polling: groups need members
                 )
+                await web.TCPSite(runner, listen, port).start()
                 log.info("Webhook registered; listening on http://%s:%s%s", listen, port, path)
                 await stop.wait()
             finally:
