@@ -5,7 +5,6 @@ Slack users ask the bot themselves)."""
 from __future__ import annotations
 
 import getpass
-import os
 import sys
 from pathlib import Path
 
@@ -17,6 +16,7 @@ from bot.cli.options import LANG_OPTION, OUTPUT_FILE, TEAM_OPTION, checked_name,
 from bot.cli.service import run_coroutine, with_assessments
 from bot.console.session import PLATFORM
 from bot.personal_data import export_me as personal_data
+from storage.private_files import write_private
 
 PLATFORMS = ("console", "telegram", "slack")
 PLATFORM_OPTION = click.option(
@@ -26,16 +26,6 @@ PLATFORM_OPTION = click.option(
     show_default=True,
     help="Where the person answered: the id is theirs on that platform.",
 )
-PRIVATE_FILE = 0o600  # it holds the person's answers: readable by the owner alone
-
-
-def write_private(path: Path, data: bytes) -> None:
-    """Write ``data`` to ``path``, readable and writable by the owner alone (an existing
-    file's looser mode is tightened first)."""
-    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, PRIVATE_FILE)
-    with os.fdopen(descriptor, "wb") as file:
-        os.fchmod(file.fileno(), PRIVATE_FILE)
-        file.write(data)
 
 
 @click.command(short_help="Delete a person's answers for a team.")
