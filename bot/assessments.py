@@ -27,7 +27,8 @@ from conversations.history import (
 from conversations.i18n import N_, Localizer, normalize_locale
 from conversations.questionnaire import Questionnaire
 from conversations.questions import QuestionSequence
-from conversations.report import ChangeNote, ReportView, SnapshotInfo, build_report
+from conversations.report import build_report
+from conversations.report_view import ChangeNote, ReportView, SnapshotInfo
 from conversations.scoring import Result, score
 from conversations.state import ResponseState, ResponseStatus
 from storage import (

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from conversations.report import ChangeNote
+from conversations.report_view import ChangeNote
 from conversations.scoring import Respondent
 from conversations.state import Answer
 from storage.answering import answer_from_row

@@ -20,7 +20,7 @@ from bot.reports.exports import export_csv, export_json
 from bot.reports.pdf import report_pdf
 from conversations.i18n import Localizer
 from conversations.questionnaire import Questionnaire
-from conversations.report import history_line, plan_line
+from conversations.report_lines import history_line, plan_line
 from storage.private_files import write_private
 
 

@@ -17,7 +17,7 @@ from conversations.replies import (
     Submitted,
     Tone,
 )
-from conversations.report import ReportView
+from conversations.report_view import ReportView
 
 WIDTH = 88
 _TONE_COLOURS = {Tone.ERROR: "red", Tone.SUCCESS: "green", Tone.INFO: None}

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from xml.sax.saxutils import escape
 
-from conversations.report import PlanRow, ReportView, SectionKind
+from conversations.report_view import PlanRow, ReportView, SectionKind
 
 if TYPE_CHECKING:
     from conversations.i18n import Localizer

@@ -22,7 +22,8 @@ from conversations.replies import (
     Submitted,
     Tone,
 )
-from conversations.report import ReportView, SectionKind, plan_row
+from conversations.report_lines import plan_row
+from conversations.report_view import ReportView, SectionKind
 
 Block = dict[str, Any]
 

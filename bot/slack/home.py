@@ -17,7 +17,7 @@ from bot.slack.blocks import Block, button, context, escape, section
 from bot.slack.common import PLATFORM, Body, Shared, SlackUser, log, workspace_of_team
 from conversations.i18n import Localizer
 from conversations.nudge_words import nudge_days_in_words
-from conversations.report import history_line
+from conversations.report_lines import history_line
 from storage.models import Team
 
 ENTER_ACTION = "home:enter"

@@ -22,7 +22,8 @@ from conversations.replies import (
     Submitted,
     Tone,
 )
-from conversations.report import ReportView, SectionKind, plan_row
+from conversations.report_lines import plan_row
+from conversations.report_view import ReportView, SectionKind
 
 MAX_MESSAGE_CHARS = 4096  # Telegram refuses longer texts
 PLAN_BUTTONS_PER_ROW = 5

@@ -14,7 +14,7 @@ from sqlalchemy import select
 from bot.assessments import Assessments, Participant, UserError
 from bot.reports.exports import export_csv, export_json
 from conversations.questions import QuestionKind
-from conversations.report import SectionKind
+from conversations.report_view import SectionKind
 from conversations.state import REVIEW, ResponseStatus
 from storage import snapshot_lifecycle, snapshot_results, teams_and_people
 from storage.models import Response

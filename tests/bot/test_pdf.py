@@ -15,7 +15,8 @@ from conversations.action_plan import PlanItem, build_plan
 from conversations.history import SnapshotScore, change_since_previous, plan_outcome
 from conversations.i18n import Localizer
 from conversations.questionnaire import Questionnaire
-from conversations.report import ChangeNote, ReportView, SnapshotInfo, build_report
+from conversations.report import build_report
+from conversations.report_view import ChangeNote, ReportView, SnapshotInfo
 from conversations.scoring import Respondent, Result, score
 from conversations.state import Answer, AnswerState
 

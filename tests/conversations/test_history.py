@@ -10,7 +10,9 @@ from conversations.action_plan import ItemKind, PlanItem
 from conversations.history import SnapshotScore, change_since_previous, plan_outcome
 from conversations.i18n import Localizer
 from conversations.questionnaire import Questionnaire
-from conversations.report import ChangeNote, SectionKind, SnapshotInfo, build_report, delta_text
+from conversations.report import build_report
+from conversations.report_lines import delta_text
+from conversations.report_view import ChangeNote, SectionKind, SnapshotInfo
 from conversations.scoring import score
 from tests.conversations.test_scoring import person
 

@@ -10,7 +10,8 @@ import pytest
 from conversations.free_text import free_text_lines, grouped
 from conversations.i18n import Localizer
 from conversations.questionnaire import Questionnaire
-from conversations.report import ReportView, SectionKind, SnapshotInfo, build_report
+from conversations.report import build_report
+from conversations.report_view import ReportView, SectionKind, SnapshotInfo
 from conversations.scoring import Respondent, score
 from conversations.standings import moved_lines, standing_lines
 from conversations.state import Answer, AnswerState
