@@ -227,23 +227,26 @@ class Assessments:
             )
             return await self._open_in(session, team, snapshot, who, locale, fallback_locale)
 
-    async def invited_team(self, token: str) -> Team | None:
-        """The team an invitation token belongs to, if any."""
+    async def invited_team(self, token: str, platform: str) -> Team | None:
+        """The team of ``platform`` an invitation token belongs to, if any (a Slack channel's
+        token is no invitation on Telegram, nor the other way round)."""
         async with self.database.reading() as session:
             snapshot = await snapshot_lifecycle.snapshot_by_token(session, token)
-            return await session.get(Team, snapshot.team_id) if snapshot else None
+            team = await session.get(Team, snapshot.team_id) if snapshot else None
+            return team if team is not None and team.platform == platform else None
 
     async def join(self, token: str, who: Participant, fallback_locale: str | None) -> Opened:
         """Start or resume the person's response in the snapshot an invitation link names
         (``who``'s team fields are not used: the link says which team)."""
         async with self.database.transaction() as session:
             snapshot = await snapshot_lifecycle.snapshot_by_token(session, token)
-            if snapshot is None:
+            team = await session.get(Team, snapshot.team_id) if snapshot else None
+            if snapshot is None or team is None or team.platform != who.platform:
+                # another platform's token says nothing here: its membership was never checked
                 raise UserError(
                     N_("This invitation link is not valid. Ask your team for the current one.")
                 )
-            team = await session.get(Team, snapshot.team_id)
-            if team is None or snapshot.status != "open":
+            if snapshot.status != "open":
                 raise UserError(
                     N_(
                         "This assessment has closed, so it takes no more answers. The team's "

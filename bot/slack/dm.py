@@ -207,7 +207,7 @@ class DirectMessages:
                 return  # the same press again: its question is already on its way
             user = await self.shared.directory.user(client, user_id)
             try:
-                team = await self.assessments.invited_team(token)
+                team = await self.assessments.invited_team(token, PLATFORM)
                 if team is not None and not await may_join(
                     client, self.assessments.database, team, token, user_id
                 ):

@@ -68,9 +68,11 @@ class Handlers:
         as Telegram says."""
         if is_personal(external_id):
             return True
+        if not external_id.lstrip("-").isdecimal():
+            return False  # not a Telegram group's id: no one here belongs to it
         try:
             member = await self.bot.get_chat_member(int(external_id), user_id)
-        except (TelegramError, ValueError) as error:
+        except TelegramError as error:
             # Can't tell (the bot left the group, or Telegram failed): the invitation's secret
             # still admits them, as it would without this check.
             log.info("membership not checked: %s", type(error).__name__)

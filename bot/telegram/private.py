@@ -168,7 +168,7 @@ class PrivateChat(Handlers):
             return
         token = context.args[0]
         try:
-            team = await self.assessments.invited_team(token)
+            team = await self.assessments.invited_team(token, PLATFORM)
             if team is not None and not await self.is_member(team.external_id, user.id):
                 raise UserError(
                     N_("This invitation is for the members of “{team}”; ask them to add you."),

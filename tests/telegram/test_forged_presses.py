@@ -271,3 +271,21 @@ async def test_someone_who_left_the_group_no_longer_sees_its_results(
             "You are no longer a member of “Support”, so its results are not shown to you."
         )
     assert await dump_changeable_tables(database_url) == before
+
+
+async def test_a_slack_channels_invitation_token_is_no_invitation_here(
+    running: FakeBotApi, assessments: Assessments, database_url: str
+) -> None:
+    """A Slack channel's Start-button token sent to the Telegram bot as /start <token>: its
+    channel membership was never checked here, so it admits no one (it used to open a
+    response in the Slack team for whoever had the token)."""
+    api = running
+    who = people(api)
+    slack = await seeded_team(
+        assessments, "slack", "T0001:C0001", "#support", {"U1": "Una"}, open_next=True
+    )
+
+    before = await dump_changeable_tables(database_url)
+    api.send_text(who[OZ], f"/start {slack.token}")
+    await api.wait_for(lambda: "This invitation link is not valid" in last_text(api, OZ))
+    assert await dump_changeable_tables(database_url) == before
