@@ -18,6 +18,7 @@ from sqlalchemy import bindparam, exists, insert, select, update
 from sqlalchemy.engine import Connection
 
 from bot.disclosure import MAX_THRESHOLD, MIN_THRESHOLD
+from bot.payload_ids import parse_id
 from conversations.engine import Turn
 from conversations.i18n import N_, Localizer
 from conversations.replies import Notice
@@ -159,9 +160,10 @@ class ThresholdOutOfRange(ValueError):
 
 def parse_threshold(word: str) -> int:
     """A threshold typed in a chat or on the command line: a whole number 1–50."""
-    if not word.isdigit() or not MIN_THRESHOLD <= int(word) <= MAX_THRESHOLD:
+    threshold = parse_id(word)
+    if threshold is None or not MIN_THRESHOLD <= threshold <= MAX_THRESHOLD:
         raise ThresholdOutOfRange(word)
-    return int(word)
+    return threshold
 
 
 THRESHOLD_RANGE = N_("The threshold is a whole number from {least} to {most}.")

@@ -16,6 +16,7 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot import anonymity, disclosure
+from bot.payload_ids import parse_id
 from bot.reports.exports import SnapshotExport
 from conversations.action_plan import PlanItem, build_plan
 from conversations.engine import Conversation, Turn
@@ -945,8 +946,8 @@ def parse_deadline(args: list[str], now: dt.datetime) -> dt.datetime | None:
     if not args:
         return None
     word = args[0]
-    if word.isdigit():
-        days = int(word)
+    days = parse_id(word)
+    if days is not None:
         if not 1 <= days <= MAX_DEADLINE_DAYS:
             raise ValueError(word)
         return now + dt.timedelta(days=days)

@@ -233,7 +233,7 @@ class Conversation(Prompts):
 
     def _change(self, state: ResponseState, argument: str | None) -> Turn:
         loc = self._loc(state)
-        number = int(argument) if argument and argument.isdigit() else None
+        number = _question_number(argument)
         question = self.sequence.at(number) if number is not None else None
         if question is None:
             return self._invalid(
@@ -313,7 +313,7 @@ class Conversation(Prompts):
             if bare is not None or self.commands.language(command.argument) is not None:
                 return self._command(state, command)
         elif command is not None and command.command is Command.CHANGE:
-            if command.argument is not None and command.argument.isdigit():
+            if _question_number(command.argument) is not None:
                 return self._change(replace(state, note_for=None), command.argument)
         elif bare is not None:  # "submit" before the review means nothing as a note
             return self._invalid(state, self.note_request(state, question_id).hint)
@@ -391,3 +391,10 @@ class Conversation(Prompts):
         loc = self._loc(state)
         text = loc._("This assessment is closed, so answers can no longer be changed.")
         return Turn(state, replies=(Notice(text, Tone.ERROR),))
+
+
+def _question_number(argument: str | None) -> int | None:
+    """The number in "change 12": ASCII digits only ("²" is a digit to `isdigit`, not to int)."""
+    if argument is None or not (argument.isascii() and argument.isdigit()):
+        return None
+    return int(argument)

@@ -26,13 +26,29 @@ JUNK_SETTINGS = settings(
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
 
+# Where an id or a number is read back: what `isdigit` accepts but `int` refuses ("²"), digits
+# of other scripts ("٣"), and ids too big for a database integer, alone and inside the
+# payloads our buttons carry (`response/payload`, `plan:snapshot:item`, `snooze:kind:team:snapshot`).
+_HUGE = "9" * 26
+hostile_words = st.sampled_from(["²", "٣", "-0", "0", " 1", _HUGE, str(2**31), ""])
+hostile_text = st.one_of(
+    hostile_words,
+    hostile_words.map(lambda word: f"{word}/q:role:team_lead"),
+    st.tuples(hostile_words, hostile_words).map(lambda pair: f"plan:{pair[0]}:{pair[1]}"),
+    st.tuples(st.sampled_from(["nudge", "nudge_round", "review"]), hostile_words).map(
+        lambda pair: f"snooze:{pair[0]}:{pair[1]}:0"
+    ),
+)
+
 # Any JSON value, small.
 json_values: st.SearchStrategy[Any] = st.recursive(
     st.none()
     | st.booleans()
     | st.integers(min_value=-(2**40), max_value=2**40)
+    | st.sampled_from([2**63, -(2**63) - 1, 10**30])
     | st.floats(allow_nan=False, allow_infinity=False)
-    | st.text(max_size=12),
+    | st.text(max_size=12)
+    | hostile_text,
     lambda children: (
         st.lists(children, max_size=3) | st.dictionaries(st.text(max_size=8), children, max_size=3)
     ),

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from bot.assessments import Assessments, UserError
+from bot.payload_ids import parse_id
 from bot.scheduling.cycle import team_cadence
 from bot.scheduling.sender import Later, Outgoing, Skip
 from bot.scheduling.snooze_checks import SNOOZABLE, SnoozePress
@@ -179,12 +180,13 @@ def snoozed_text(loc: Localizer, at: dt.datetime, zone: ZoneInfo, name: str) -> 
 
 def parse_snooze(value: str) -> SnoozePress | None:
     """Which reminder a snooze button's value names; None when it names none we send."""
-    try:
-        kind, team_id, snapshot_id = value.split(":")[-3:]
-        press = SnoozePress(kind, int(team_id), int(snapshot_id) or None)
-    except ValueError:
+    parts = value.split(":")
+    if len(parts) < 3:
         return None
-    return press if press.kind in SNOOZABLE else None
+    kind, team_id, snapshot_id = parts[-3], parse_id(parts[-2]), parse_id(parts[-1])
+    if kind not in SNOOZABLE or team_id is None or snapshot_id is None:
+        return None
+    return SnoozePress(kind, team_id, snapshot_id or None)
 
 
 MAX_AWAY_DAYS = 366

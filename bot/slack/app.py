@@ -17,6 +17,7 @@ from urllib.parse import urljoin
 from slack_bolt.app.async_app import AsyncApp
 from slack_bolt.context.ack.async_ack import AsyncAck
 from slack_bolt.context.respond.async_respond import AsyncRespond
+from slack_bolt.error import BoltUnhandledRequestError
 from slack_bolt.logger.messages import warning_client_prioritized_and_token_skipped
 from slack_bolt.oauth.async_oauth_flow import AsyncOAuthFlow
 from slack_bolt.oauth.async_oauth_settings import AsyncOAuthSettings
@@ -115,7 +116,9 @@ class SlackChannel:
             client=web_client(config.api_url, None if self.oauth else config.bot_token),
             oauth_flow=self._oauth_flow() if self.oauth else None,
             process_before_response=False,
-            raise_error_for_unhandled_request=False,
+            # A request no listener takes is refused in one line (see _error), not with
+            # Bolt's page of advice on writing the missing listener.
+            raise_error_for_unhandled_request=True,
         )
         self._since_pruned = 0
         self._in_flight: set[asyncio.Task[Any]] = set()
@@ -291,8 +294,19 @@ class SlackChannel:
                 await self.home.publish(client, str(event["user"]))
 
     async def _error(self, error: Exception, body: Body) -> None:
+        if isinstance(error, BoltUnhandledRequestError):  # answered 404 by Bolt
+            log.warning("Slack request refused: no listener for %s", _what(body))
+            return
         # Tokens and secrets never reach the log: bot.logs scrubs every record.
         log.error("Slack %s failed", body.get("type") or body.get("command"), exc_info=error)
+
+
+def _what(body: Body) -> str:
+    """The kind of request and its listener key, cut short: enough to find it, no content."""
+    kind = body.get("type") or body.get("command") or "?"
+    inner = body.get("view") or body.get("event")
+    key = inner.get("callback_id") or inner.get("type") if isinstance(inner, dict) else ""
+    return repr(f"{kind} {key}".strip()[:80])
 
 
 async def _nothing_to_do() -> None:

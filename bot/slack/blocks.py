@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from bot.assessments import TeamPlan
+from bot.payload_ids import parse_id
 from conversations.i18n import Localizer
 from conversations.questionnaire import Questionnaire
 from conversations.replies import (
@@ -87,8 +88,9 @@ def pin(response_id: int | None, payload: str) -> str:
 
 def unpin(value: str) -> tuple[int | None, str]:
     head, slash, payload = value.partition("/")
-    if slash and head.isdigit():
-        return int(head), payload
+    response_id = parse_id(head) if slash else None
+    if response_id is not None:
+        return response_id, payload
     return None, value
 
 
@@ -226,9 +228,12 @@ def plan_action(snapshot_id: int, number: int) -> str:
 def parse_plan_action(action_id: str) -> tuple[int, int] | None:
     """(snapshot id, item number) of a checklist tick's action id."""
     parts = action_id.split(":")
-    if len(parts) != 3 or parts[0] != PLAN_ACTION or not all(p.isdigit() for p in parts[1:]):
+    if len(parts) != 3 or parts[0] != PLAN_ACTION:
         return None
-    return int(parts[1]), int(parts[2])
+    snapshot_id, number = parse_id(parts[1]), parse_id(parts[2])
+    if snapshot_id is None or number is None:
+        return None
+    return snapshot_id, number
 
 
 def checklist(plan: TeamPlan, loc: Localizer, questionnaire: Questionnaire) -> SlackMessage:

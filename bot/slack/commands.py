@@ -456,12 +456,18 @@ class Commands:
         await call.tell(message.text, message.blocks)
 
     async def plan(self, call: Call) -> None:
-        """The checklist, posted for the whole channel to tick."""
-        team = await self._results_team(call)
+        """The checklist, posted for the whole channel to tick. While the latest snapshot is
+        below the anonymity threshold, the plan of the last one at or above it."""
+        team = await self._team(call)
         if team is None:
             return
+        current = await self.assessments.plan(team)
+        hidden = None if current.items else await self.results.withheld_note(team, call.loc)
+        if hidden:
+            await call.say(hidden)
+            return
         try:
-            await self.results.post_checklist(call.client, team)
+            await self.results.post_checklist(call.client, team, current)
         except SlackApiError as error:
             log.info("checklist not posted: %s", error.response.get("error"))
             await call.say(

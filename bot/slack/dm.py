@@ -20,6 +20,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bot import anonymity, disclosure
 from bot.assessments import AlreadyHandled, Invitation, NoLongerOpen, Opened, UserError
+from bot.payload_ids import parse_id
 from bot.slack.blocks import (
     SlackMessage,
     actions,
@@ -200,7 +201,7 @@ class DirectMessages:
         """The invitation's Start button: join that snapshot and show its first question (or,
         pressed again, where the person is)."""
         user_id, channel, ts = where_pressed(body)
-        token = (body.get("actions") or [{}])[0].get("value", "")
+        token = str((body.get("actions") or [{}])[0].get("value") or "")
         async with self.shared.per_person.turn(user_id):
             key = interaction_key(body)
             if key is not None and not await self.assessments.first_time(PLATFORM, key):
@@ -230,20 +231,21 @@ class DirectMessages:
     async def enter_from_home(self, body: Body, client: AsyncWebClient) -> None:
         """The App Home's Start/Continue button: that team's questionnaire, in the DM."""
         user_id = body["user"]["id"]
-        value = str((body.get("actions") or [{}])[0].get("value", ""))
+        value = str((body.get("actions") or [{}])[0].get("value") or "")
         async with self.shared.per_person.turn(user_id):
             user = await self.shared.directory.user(client, user_id)
             # Only a team waiting for the person: a team id alone admits no one.
             waiting = {p.team_id for p in await self.assessments.pending(PLATFORM, user_id)}
             channel = (await client.conversations_open(users=user_id))["channel"]["id"]
             try:
-                if not value.isdigit() or int(value) not in waiting:
+                team_id = parse_id(value)
+                if team_id is None or team_id not in waiting:
                     raise UserError(N_("That assessment is no longer open."))
-                team = await self.assessments.team(int(value))
+                team = await self.assessments.team(team_id)
                 if await has_left(client, team.external_id, user_id):
                     raise UserError(NOT_A_MEMBER, channel=team.name)
                 opened = await self.assessments.enter(
-                    int(value), user.participant("", ""), user.locale
+                    team_id, user.participant("", ""), user.locale
                 )
             except UserError as error:
                 loc = await self.shared.loc_for(client, user_id)
@@ -291,7 +293,7 @@ class DirectMessages:
     async def pressed(self, body: Body, client: AsyncWebClient) -> None:
         """A questionnaire button."""
         user_id, channel, ts = where_pressed(body)
-        value = (body.get("actions") or [{}])[0].get("value", "")
+        value = str((body.get("actions") or [{}])[0].get("value") or "")
         pinned, payload = unpin(value)
         async with self.shared.per_person.turn(user_id):
             unique = interaction_key(body)

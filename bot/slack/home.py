@@ -11,6 +11,7 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.assessments import MAX_DEADLINE_DAYS, UserError
+from bot.payload_ids import parse_id
 from bot.rosters import Schedule
 from bot.scheduling import settings
 from bot.slack.blocks import Block, button, context, escape, section
@@ -103,7 +104,7 @@ class Home:
 
     async def schedule_pressed(self, body: Body, client: AsyncWebClient) -> None:
         user = await self.shared.directory.user(client, body["user"]["id"])
-        value = (body.get("actions") or [{}])[0].get("value", "")
+        value = str((body.get("actions") or [{}])[0].get("value") or "")
         team = await self._team(value)
         if team is None or not await self.shared.is_admin(
             user, team, workspace_of_team(team.external_id)
@@ -112,10 +113,11 @@ class Home:
         await self.open_schedule(client, str(body.get("trigger_id", "")), team, user)
 
     async def _team(self, value: str) -> Team | None:
-        if not value.isdigit():
+        team_id = parse_id(value)
+        if team_id is None:
             return None
         try:
-            return await self.assessments.team(int(value))
+            return await self.assessments.team(team_id)
         except UserError:
             return None
 
@@ -155,7 +157,7 @@ class Home:
             field = str(error.params.get("field", "deadline"))
             await ack(response_action="errors", errors={field: error.localized(loc)})
             return
-        except (ValueError, KeyError, TypeError):
+        except (ValueError, KeyError, TypeError, AttributeError):  # not what the modal sends
             await ack(
                 response_action="errors", errors={"deadline": loc._("Please check the values.")}
             )
@@ -306,10 +308,18 @@ def read_schedule(values: dict[str, Any]) -> Schedule:
         go_live=dt.date.fromisoformat(go_live_text) if go_live_text else None,
         deadline_days=min(int(deadline), MAX_DEADLINE_DAYS + 1),
         send_at=dt.time(hour, minute),
-        working_days=frozenset(int(day["value"]) for day in days),
+        working_days=frozenset(_weekday(day["value"]) for day in days),
         work_hours=(
             dt.time.fromisoformat(extras["work_start"]),
             dt.time.fromisoformat(extras["work_end"]),
         ),
         nudge_days=tuple(int(n) for n in extras.get("nudge_days", "").split(",") if n),
     )
+
+
+def _weekday(value: object) -> int:
+    """A working-day checkbox's value, ISO 1 (Monday) to 7; ValueError for anything else."""
+    day = parse_id(value)
+    if day is None or not 1 <= day <= 7:
+        raise ValueError(value)
+    return day

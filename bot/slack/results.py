@@ -7,7 +7,7 @@ from slack_bolt.context.respond.async_respond import AsyncRespond
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.assessments import ResultsWithheld, UserError
+from bot.assessments import ResultsWithheld, TeamPlan, UserError
 from bot.press_checks import NO_LONGER_WORKS, NOT_FOR_YOU, checklist_team_id, refuse_tick
 from bot.reports.exports import export_csv
 from bot.reports.pdf import report_pdf
@@ -112,10 +112,11 @@ class Results:
             )
         return True
 
-    async def post_checklist(self, client: AsyncWebClient, team: Team) -> None:
-        plan = checklist(
-            await self.assessments.plan(team), self.team_loc(team), self.assessments.questionnaire
-        )
+    async def post_checklist(
+        self, client: AsyncWebClient, team: Team, current: TeamPlan | None = None
+    ) -> None:
+        current = current or await self.assessments.plan(team)
+        plan = checklist(current, self.team_loc(team), self.assessments.questionnaire)
         await client.chat_postMessage(
             channel=channel_of(team.external_id), text=plan.text, blocks=plan.blocks
         )

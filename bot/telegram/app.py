@@ -124,7 +124,7 @@ class TelegramChannel:
                 )
             ),
             CallbackQueryHandler(g.tick, pattern=r"^p:"),
-            CallbackQueryHandler(p.switch_team, pattern=r"^go:\d+$"),
+            CallbackQueryHandler(p.switch_team, pattern=r"^go:[0-9]{1,9}$"),
             CallbackQueryHandler(p.confirm_forget, pattern=r"^forget:"),
             CallbackQueryHandler(self.courier.snoozed, pattern=rf"^{SNOOZE}:"),
             CallbackQueryHandler(self.schedule.pressed, pattern=r"^sch:"),

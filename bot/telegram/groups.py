@@ -39,7 +39,7 @@ from bot.telegram.results import post_results, results_withheld, send_export
 from conversations.i18n import N_, Localizer
 from storage.models import Team
 
-_PLAN_BUTTON = re.compile(r"p:(\d{1,18}):(\d{1,3}):([01])")
+_PLAN_BUTTON = re.compile(r"p:([0-9]{1,9}):([0-9]{1,3}):([01])")
 _ADMINS = (ChatMember.ADMINISTRATOR, ChatMember.OWNER)
 
 
@@ -209,12 +209,17 @@ class Groups(Handlers):
             await post_results(self, message.chat_id, team, loc)
 
     async def plan(self, update: Update, _context: Context) -> None:
-        shown = await self._results_for(update)
-        if shown is not None:
-            team, loc, message = shown
-            current = await self.assessments.plan(team)
-            checklist = plan_text(current, loc, self.assessments.questionnaire)
-            await message.reply_text(checklist.text, reply_markup=checklist.keyboard)
+        """The checklist for the group to tick. While the latest snapshot is below the
+        anonymity threshold, the plan of the last one at or above it."""
+        team, message = await self._team_or_hint(update), update.effective_message
+        if team is None or message is None:
+            return
+        loc = self._team_loc(team)
+        current = await self.assessments.plan(team)
+        if not current.items and await results_withheld(self, team, loc, message):
+            return
+        checklist = plan_text(current, loc, self.assessments.questionnaire)
+        await message.reply_text(checklist.text, reply_markup=checklist.keyboard)
 
     async def export(self, update: Update, context: Context) -> None:
         shown = await self._results_for(update)

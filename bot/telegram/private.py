@@ -280,10 +280,13 @@ class PrivateChat(Handlers):
             await message.reply_text(report_text(built.view))
 
     async def plan(self, update: Update, _context: Context) -> None:
-        mine = await self._mine(update)
+        """The plan of the last snapshot whose results may be shown (bot/disclosure.py)."""
+        mine = await self._members_team(update)
         if mine is not None:
             team, loc, message = mine
             current = await self.assessments.plan(team)
+            if not current.items and await results_withheld(self, team, loc, message):
+                return
             outgoing = plan_text(current, loc, self.assessments.questionnaire)
             # Only a personal plan is ticked here; a team ticks its plan in its group.
             personal = is_personal(team.external_id)
@@ -301,6 +304,14 @@ class PrivateChat(Handlers):
     async def _mine(self, update: Update) -> tuple[Team, Localizer, Message] | None:
         """The team of the person's current response and their language — None when there
         is none, or its results so far are hidden (each said so)."""
+        mine = await self._members_team(update)
+        if mine is None or await results_withheld(self, *mine):
+            return None
+        return mine
+
+    async def _members_team(self, update: Update) -> tuple[Team, Localizer, Message] | None:
+        """The team of the person's current response, if they are still its member (else
+        said why not), and their language."""
         user, message = update.effective_user, update.effective_message
         opened = await self._where(user) if user else None
         if message is None:
@@ -316,8 +327,6 @@ class PrivateChat(Handlers):
                 team=team.name,
             )
             await message.reply_text(gone)
-            return None
-        if await results_withheld(self, team, loc, message):
             return None
         return team, loc, message
 

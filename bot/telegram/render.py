@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
 from bot.assessments import TeamPlan
+from bot.payload_ids import parse_id
 from conversations.i18n import Localizer
 from conversations.questionnaire import Questionnaire
 from conversations.replies import (
@@ -58,8 +59,9 @@ def pin(response_id: int | None) -> str:
 def unpin(data: str) -> tuple[int | None, str]:
     """(response id or None, the engine's payload) of a questionnaire button's data."""
     head, slash, payload = data.partition("/")
-    if slash and head.isdigit():
-        return int(head), payload
+    response_id = parse_id(head) if slash else None
+    if response_id is not None:
+        return response_id, payload
     return None, data
 
 

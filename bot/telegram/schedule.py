@@ -83,7 +83,11 @@ class GroupSchedule(Groups):
         if field == "go_live":  # today where the team is
             zone = zone_or_none(team.timezone) or dt.UTC
             change[field] = dt.datetime.now(zone).date().isoformat()
-        await settings.save(self.assessments, team, change, self._actor(update))
+        try:
+            await settings.save(self.assessments, team, change, self._actor(update))
+        except UserError as error:  # a value none of our buttons carries
+            await acknowledge(query, error.localized(loc)[:200])
+            return
         await acknowledge(query, None)
         text = await self._text(team, loc)
         with contextlib.suppress(BadRequest):  # the same choice again: nothing changed on screen

@@ -295,8 +295,11 @@ def test_review_submit_and_change(conversation: Conversation) -> None:
     assert changed.state.position == REVIEW
     assert changed.state.answers[target.id].value == 0
 
-    for bad in ["change 0", "change 99", "change x", "değiştir"]:
+    for bad in ["change 0", "change 99", "change x", "değiştir", "change 9" + "9" * 30]:
         assert errors(conversation.handle_text(changed.state, bad)), bad
+    # A forged button: "²" is a digit to str.isdigit, but not to int().
+    for payload in ["r:change:²", "r:change:٣", "r:change:" + "9" * 30]:
+        assert errors(conversation.handle_button(changed.state, payload)), payload
 
     submitted = conversation.handle_text(changed.state, "GÖNDER")
     assert submitted.submitted

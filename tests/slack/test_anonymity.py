@@ -10,15 +10,16 @@ import json
 import pytest
 
 from bot.anonymity import set_threshold
-from bot.assessments import Assessments
+from bot.assessments import Assessments, Participant
 from bot.slack.app import SlackChannel
 from bot.slack.common import PLATFORM, team_key
 from conversations.i18n import Localizer
 from conversations.questionnaire import Questionnaire
 from storage.database import Database
 from tests.anonymity_checks import assert_answers_name_nobody, linked_rows, rows_by_name
+from tests.seeded_teams import ANSWERS, seeded_team
 from tests.slack.fake_slack import Ephemeral, FakeSlack
-from tests.slack.helpers import ADMIN, AYSE, BOB, CHANNEL
+from tests.slack.helpers import ADMIN, AYSE, BOB, CHANNEL, team_channel
 from tests.slack.journey import answer_everything, start
 from tests.slack.test_commands import started
 
@@ -159,3 +160,34 @@ async def test_the_last_to_answer_below_the_threshold_is_told_no_results_were_po
     assert "its channel gets none this time" in told
     assert "has its results in its channel" not in told
     await fake.wait_for(lambda: WITHHELD in channel_text(fake))
+
+
+async def test_a_snapshot_below_the_threshold_leaves_the_channel_the_plan_it_had(
+    fake: FakeSlack, app: SlackChannel, assessments: Assessments
+) -> None:
+    """Snapshot 1 had three respondents, snapshot 2 only Bob: `report` is withheld, but
+    `plan` posts snapshot 1's checklist, and the channel still ticks it."""
+    team_channel(fake)
+    external_id = team_key(fake.team_id, CHANNEL)
+    people = {ADMIN: "Admin Ada", AYSE: "Ayşe Yılmaz", BOB: "Bob Stone"}
+    seeded = await seeded_team(assessments, PLATFORM, external_id, "#support", people)
+    invitation = await assessments.start_snapshot(PLATFORM, external_id, "#support", by="Ada")
+    opened = await assessments.join(
+        invitation.token, Participant(PLATFORM, "", "", BOB, "Bob Stone"), "en"
+    )
+    for text in ANSWERS:
+        await assessments.handle_text(opened.response_id, text)
+    await assessments.close(seeded.team, "Ada")
+
+    await fake.command(BOB, CHANNEL, "report")
+    assert "Snapshot 2: 1 response submitted." in (await note_to(fake, BOB, WITHHELD)).text
+    await fake.command(BOB, CHANNEL, "plan")
+    await fake.wait_for(lambda: any(fake.checkboxes(m) for m in fake.messages(CHANNEL)))
+    checklist = next(m for m in fake.messages(CHANNEL) if fake.checkboxes(m))
+    assert "Action plan of snapshot 1 (0 of" in checklist.text
+    box = fake.checkboxes(checklist)[0]
+    assert box["action_id"].startswith(f"plan:{seeded.answered}:")
+
+    status, _ = await fake.tick(BOB, CHANNEL, checklist.ts, box["action_id"], ["done"])
+    assert status == 200
+    await fake.wait_for(lambda: any("(1 of" in m.text for m in fake.messages(CHANNEL)))

@@ -272,3 +272,55 @@ async def test_someone_who_left_the_channel_is_not_let_back_in(
 
     await fake.send_dm(CAN, "hello")
     await fake.wait_for(lambda: any("No team assessment" in m.text for m in fake.dm(CAN)))
+
+
+HUGE = "9" * 26  # overflows PostgreSQL's integer ids
+SUPERSCRIPT = "²"  # a digit to str.isdigit, not to int()
+
+
+async def test_ids_no_button_of_ours_carries_get_a_note_not_a_traceback(
+    fake: FakeSlack,
+    app: SlackChannel,
+    assessments: Assessments,
+    database_url: str,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """Ids that `str.isdigit` accepts but `int()` refuses, ids too big for the database and a
+    null value, in each place a button or modal carries one: the presser gets the note a
+    stale press gets, no handler logs a traceback, and no table changes."""
+    two_channels(fake)
+    await support(assessments, fake)
+    status, _ = await fake.command(ADMIN, CHANNEL, "start")
+    assert status == 200
+    await fake.wait_for(lambda: any(fake.buttons(m) for m in fake.dm(BOB)))
+    in_dm = next(m for m in fake.dm(BOB) if fake.buttons(m))
+    checklist = await checklist_in(fake, CHANNEL, BOB)
+    box = tick_action(fake, checklist)
+
+    before = await dump_changeable_tables(database_url)
+    caplog.clear()
+    for bad in (SUPERSCRIPT, HUGE):
+        note = await replay(fake, BOB, in_dm, button("answer-0", f"{bad}/q:channels:2"))
+        assert note == "That button is not one I know.", note
+        note = await replay(fake, BOB, checklist, {**box, "action_id": f"plan:{bad}:1"})
+        assert note == "This button no longer works.", note
+        note = await replay(fake, BOB, checklist, button("snooze", f"snooze:nudge:{bad}:0"))
+        assert note == NOT_FOR_YOU
+        count = len(fake.dm(BOB))
+        status, _ = await fake.interactive(
+            fake.replayed_press(BOB, in_dm, button("home:enter", bad))
+        )
+        assert status == 200
+        await fake.wait_for(lambda count=count: len(fake.dm(BOB)) > count)
+        assert "That assessment is no longer open." in fake.dm(BOB)[-1].text
+        view = {"type": "modal", "callback_id": "schedule", "private_metadata": bad}
+        status, body = await fake.submit_view(ADMIN, view, {})
+        assert status == 200 and isinstance(body, dict)
+        assert body["errors"] == {"deadline": "Only this team's admins can change its schedule."}
+    status, _ = await fake.interactive(
+        fake.replayed_press(BOB, in_dm, {**button("answer-0", ""), "value": None})
+    )
+    assert status == 200
+    tracebacks = [r.getMessage() for r in caplog.records if r.exc_info]
+    assert not tracebacks, tracebacks
+    assert await dump_changeable_tables(database_url) == before

@@ -10,11 +10,12 @@ from typing import Any
 
 import pytest
 
-from bot.assessments import Assessments
+from bot.assessments import Assessments, Participant
 from conversations.i18n import Localizer
 from conversations.questionnaire import Questionnaire
 from storage.database import Database
 from tests.anonymity_checks import assert_answers_name_nobody, linked_rows, rows_by_name
+from tests.seeded_teams import ANSWERS, seeded_team
 from tests.telegram.fake_bot_api import FakeBotApi
 from tests.telegram.helpers import buttons, last_text
 from tests.telegram.test_group import LINK, answer_everything_by_buttons, said, texts
@@ -200,3 +201,38 @@ async def test_anonymous_mode_unlinks_answers_at_submit_and_still_resumes_mid_wa
     await api.wait_for(lambda: "1/35" in last_text(api, 802))
     fresh = " ".join(texts(api, 802)[seen:])
     assert "last time" not in fresh.lower() and "Welcome back" not in fresh
+
+
+async def test_a_snapshot_below_the_threshold_leaves_the_group_the_plan_it_had(
+    running: FakeBotApi, assessments: Assessments
+) -> None:
+    """Snapshot 1 had three respondents, snapshot 2 only Bob: /report is withheld, but /plan
+    (in Bob's private chat while snapshot 2 is open, in the group once it closed) shows
+    snapshot 1's plan, and the group still ticks it."""
+    api = running
+    group = api.group(GROUP, "Support")
+    bob = api.user(802, "Bob")
+    people = {"801": "Ada", "802": "Bob", "803": "Cem"}
+    seeded = await seeded_team(assessments, "telegram", str(GROUP), "Support", people)
+    invitation = await assessments.start_snapshot("telegram", str(GROUP), "Support", by="Ada")
+    opened = await assessments.join(
+        invitation.token, Participant("telegram", "", "", "802", "Bob"), "en"
+    )
+    for text in ANSWERS:
+        await assessments.handle_text(opened.response_id, text)
+    api.send_text(bob, "/plan")  # while snapshot 2 is open, in his private chat
+    await said(api, 802, "Action plan of snapshot 1 (0 of")
+    await assessments.close(seeded.team, "Ada")
+
+    api.send_text(bob, "/report", chat=group)
+    await group_says(api, "Snapshot 2: 1 response submitted.")
+    api.send_text(bob, "/plan", chat=group)
+    await group_says(api, "Action plan of snapshot 1 (0 of")
+    checklist = api.sent(GROUP)[-1]
+    ticks = [b for b in buttons(checklist) if str(b.get("callback_data", "")).startswith("p:")]
+    assert ticks and all(f"p:{seeded.answered}:" in b["callback_data"] for b in ticks)
+
+    api.press(bob, checklist, str(ticks[0]["callback_data"]))
+    await api.wait_for(
+        lambda: "(1 of" in str(api.messages(GROUP)[checklist["message_id"]].get("text"))
+    )

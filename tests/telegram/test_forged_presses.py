@@ -9,7 +9,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from bot.assessments import Assessments
+import pytest
+
+from bot.assessments import MAX_DEADLINE_DAYS, Assessments
 from bot.scheduling import cycle as kinds
 from storage import outbox
 from tests.scheduling.helpers import outbox_rows
@@ -288,4 +290,50 @@ async def test_a_slack_channels_invitation_token_is_no_invitation_here(
     before = await dump_changeable_tables(database_url)
     api.send_text(who[OZ], f"/start {slack.token}")
     await api.wait_for(lambda: "This invitation link is not valid" in last_text(api, OZ))
+    assert await dump_changeable_tables(database_url) == before
+
+
+HUGE = "9" * 26  # overflows PostgreSQL's integer ids
+SUPERSCRIPT = "²"  # a digit to str.isdigit, not to int()
+
+
+async def test_ids_no_button_of_ours_carries_get_a_note_not_a_traceback(
+    running: FakeBotApi,
+    assessments: Assessments,
+    database_url: str,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """Ids that `str.isdigit` accepts but `int()` refuses and ids too big for the database,
+    in each place a button carries one, and in /threshold: each press gets the note a stale
+    one gets, no handler logs a traceback, and no table changes."""
+    api = running
+    who = people(api)
+    group = api.group(GROUP_A, "Support")
+    api.set_admins(GROUP_A, {ADA})
+    await support(assessments, open_next=True)
+
+    before = await dump_changeable_tables(database_url)
+    caplog.clear()
+    unknown = "That button is not one I know."
+    for bad in (SUPERSCRIPT, HUGE):
+        alerts = {
+            f"{bad}/q:channels:2": unknown,
+            f"go:{bad}": unknown,
+            f"snooze:nudge:{bad}:0": NOT_FOR_YOU,
+        }
+        for data, expected in alerts.items():
+            pressed = api.callback_query(who[BOB], data, message=in_private(api, who[BOB], "1"))
+            assert await alert_for(api, pressed) == expected, data
+        tick = api.callback_query(who[BOB], f"p:{bad}:1:1", message=bot_message(api, group, "✅"))
+        assert await alert_for(api, tick) == "This button no longer works."
+        schedule = api.callback_query(
+            who[ADA], f"sch:deadline_days:{bad}", message=bot_message(api, group, "🗓")
+        )
+        assert await alert_for(api, schedule) == f"deadline-days must be 1 to {MAX_DEADLINE_DAYS}."
+        count = len(api.sent(GROUP_A))
+        api.send_text(who[ADA], f"/threshold {bad}", chat=group)
+        await api.wait_for(lambda count=count: len(api.sent(GROUP_A)) > count)
+        assert "The threshold is a whole number from 1 to 50." in last_text(api, GROUP_A)
+    tracebacks = [r.getMessage() for r in caplog.records if r.exc_info]
+    assert not tracebacks, tracebacks
     assert await dump_changeable_tables(database_url) == before
