@@ -32,8 +32,9 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import async_sessionmaker, create_async_engine
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
-from bot.assessments import Assessments, Participant
+from bot.assessments import Assessments
 from bot.i18n import localizers
+from bot.service_types import Participant
 from conversations.questionnaire import load_questionnaire
 from conversations.questions import QuestionKind, QuestionSequence
 from storage.database import Database

@@ -23,10 +23,11 @@ import time
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 
-from bot.assessments import Assessments, Participant
+from bot.assessments import Assessments
 from bot.i18n import localizers
 from bot.reports.charts import radar_png, trend_png
 from bot.reports.pdf import report_pdf
+from bot.service_types import Participant
 from conversations.questionnaire import load_questionnaire
 from conversations.questions import QuestionKind
 from conversations.state import REVIEW

@@ -5,7 +5,8 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from bot.assessments import MAX_DEADLINE_DAYS, UserError
+from bot.deadlines import MAX_DEADLINE_DAYS
+from bot.service_errors import UserError
 from conversations.i18n import N_
 from conversations.state import ResponseStatus
 from storage import (

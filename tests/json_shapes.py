@@ -27,8 +27,8 @@ JUNK_SETTINGS = settings(
 )
 
 # Where an id or a number is read back: what `isdigit` accepts but `int` refuses ("²"), digits
-# of other scripts ("٣"), and ids too big for a database integer, alone and inside the
-# payloads our buttons carry (`response/payload`, `plan:snapshot:item`, `snooze:kind:team:snapshot`).
+# of other scripts ("٣"), and ids too big for a database integer, alone and inside the payloads
+# our buttons carry (`response/payload`, `plan:snapshot:item`, `snooze:kind:team:snapshot`).
 _HUGE = "9" * 26
 hostile_words = st.sampled_from(["²", "٣", "-0", "0", " 1", _HUGE, str(2**31), ""])
 hostile_text = st.one_of(

@@ -13,9 +13,10 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from bot.assessments import Assessments, Participant
+from bot.assessments import Assessments
 from bot.rosters import Invited, Rosters, Schedule
 from bot.scheduling.reminders import Reminders
+from bot.service_types import Participant
 from conversations.questions import QuestionKind
 from conversations.state import REVIEW, ResponseStatus
 from storage import outbox

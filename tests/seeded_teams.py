@@ -8,7 +8,8 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from bot.assessments import Assessments, Participant
+from bot.assessments import Assessments
+from bot.service_types import Participant
 from storage import outbox, snapshot_lifecycle
 from storage.models import Team
 

@@ -11,9 +11,9 @@ from typing import IO, Any, ParamSpec, TypeVar
 import click
 from sqlalchemy.exc import SQLAlchemyError
 
-from bot.assessments import UserError
 from bot.cli.options import cli_localizer
 from bot.database_messages import unavailable_database_message, unsupported_database_message
+from bot.service_errors import UserError
 from conversations.i18n import Localizer
 from conversations.questionnaire import QuestionnaireError
 from storage.database import DatabaseUnavailable, SchemaError, UnsupportedDatabase

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import click
 
-from bot.assessments import Assessments, TeamReport
+from bot.assessments import Assessments
 from bot.cli.errors import friendly_errors
 from bot.cli.options import LANG_OPTION, OUTPUT_FILE, TEAM_OPTION, cli_localizer
 from bot.cli.service import run_coroutine, with_assessments
@@ -18,6 +18,7 @@ from bot.console.render import render_report
 from bot.reports.charts import radar_png, trend_png
 from bot.reports.exports import export_csv, export_json
 from bot.reports.pdf import report_pdf
+from bot.service_types import TeamReport
 from conversations.i18n import Localizer
 from conversations.questionnaire import Questionnaire
 from conversations.report_lines import history_line, plan_line

@@ -20,8 +20,9 @@ from typing import TextIO
 
 import click
 
-from bot.assessments import Assessments, Participant
+from bot.assessments import Assessments
 from bot.console.render import render_reply, render_report
+from bot.service_types import Participant
 from conversations.i18n import N_
 from conversations.replies import Paused, Submitted
 from conversations.state import ResponseStatus

@@ -17,7 +17,8 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.assessments import Assessments, UserError
+from bot.assessments import Assessments
+from bot.service_errors import UserError
 from conversations.cadence import Cadence, Kind, next_opening_after, openings
 from storage import audit_trail, outbox, snapshot_lifecycle, team_settings
 from storage.models import ScheduleRun, Snapshot, Team, TeamSchedule

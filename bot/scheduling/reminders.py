@@ -8,11 +8,12 @@ import datetime as dt
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from bot.assessments import Assessments, UserError
+from bot.assessments import Assessments
 from bot.payload_ids import parse_id
 from bot.scheduling.cycle import team_cadence
 from bot.scheduling.sender import Later, Outgoing, Skip
 from bot.scheduling.snooze_checks import SNOOZABLE, SnoozePress
+from bot.service_errors import UserError
 from conversations.cadence import Cadence
 from conversations.i18n import N_, Localizer
 from conversations.state import ResponseStatus

@@ -7,8 +7,10 @@ import datetime as dt
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from bot.assessments import MAX_DEADLINE_DAYS, Assessments, UserError
+from bot.assessments import Assessments
+from bot.deadlines import MAX_DEADLINE_DAYS
 from bot.scheduling.cycle import Cycle, hhmm, team_cadence
+from bot.service_errors import UserError
 from conversations.cadence import Kind
 from conversations.i18n import N_, Localizer
 from conversations.nudge_words import nudge_days_in_words

@@ -7,8 +7,8 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from bot.assessments import TeamPlan
 from bot.payload_ids import parse_id
+from bot.service_types import TeamPlan
 from conversations.i18n import Localizer
 from conversations.questionnaire import Questionnaire
 from conversations.replies import (

@@ -15,15 +15,12 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.anonymity import anonymous_counts
-from bot.assessments import (
-    MAX_DEADLINE_DAYS,
-    Invitation,
-    UserError,
-    forgotten_text,
-    parse_deadline,
-)
+from bot.deadlines import MAX_DEADLINE_DAYS, parse_deadline
+from bot.person_erasure import forgotten_text
 from bot.rosters import Invited
 from bot.scheduling.reminders import Reminders, parse_away, zone_or_none
+from bot.service_errors import UserError
+from bot.service_types import Invitation
 from bot.slack.blocks import Block, actions, button, escape, report_blocks, section
 from bot.slack.common import (
     PLATFORM,

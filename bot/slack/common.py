@@ -14,8 +14,9 @@ from typing import Any
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.assessments import Assessments, Participant
+from bot.assessments import Assessments
 from bot.rosters import Rosters
+from bot.service_types import Participant
 from conversations.i18n import Localizer, normalize_locale
 from storage.models import Team
 

@@ -19,8 +19,9 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot import anonymity, disclosure
-from bot.assessments import AlreadyHandled, Invitation, NoLongerOpen, Opened, UserError
 from bot.payload_ids import parse_id
+from bot.service_errors import AlreadyHandled, NoLongerOpen, UserError
+from bot.service_types import Invitation, Opened
 from bot.slack.blocks import (
     SlackMessage,
     actions,

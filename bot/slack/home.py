@@ -10,10 +10,11 @@ from slack_bolt.context.ack.async_ack import AsyncAck
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.assessments import MAX_DEADLINE_DAYS, UserError
+from bot.deadlines import MAX_DEADLINE_DAYS
 from bot.payload_ids import parse_id
 from bot.rosters import Schedule
 from bot.scheduling import settings
+from bot.service_errors import UserError
 from bot.slack.blocks import Block, button, context, escape, section
 from bot.slack.common import PLATFORM, Body, Shared, SlackUser, log, workspace_of_team
 from conversations.i18n import Localizer

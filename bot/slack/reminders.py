@@ -14,7 +14,6 @@ from slack_bolt.context.respond.async_respond import AsyncRespond
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.assessments import Invitation
 from bot.rosters import Invited
 from bot.scheduling import cycle as kinds
 from bot.scheduling.reminders import (
@@ -27,6 +26,7 @@ from bot.scheduling.reminders import (
 )
 from bot.scheduling.sender import Outcome, Outgoing, Skip
 from bot.scheduling.snooze_checks import may_snooze
+from bot.service_types import Invitation
 from bot.slack.blocks import actions, button, context, escape, section
 from bot.slack.common import (
     PLATFORM,

@@ -7,10 +7,11 @@ from slack_bolt.context.respond.async_respond import AsyncRespond
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.assessments import ResultsWithheld, TeamPlan, UserError
 from bot.press_checks import NO_LONGER_WORKS, NOT_FOR_YOU, checklist_team_id, refuse_tick
 from bot.reports.exports import export_csv
 from bot.reports.pdf import report_pdf
+from bot.service_errors import ResultsWithheld, UserError
+from bot.service_types import TeamPlan
 from bot.slack.blocks import (
     checklist,
     escape,

@@ -38,6 +38,7 @@ from bot.telegram.ordering import PerPersonOrder
 from bot.telegram.personal_data import PersonalData
 from bot.telegram.privacy_settings import GroupPrivacy
 from bot.telegram.private import PrivateChat
+from bot.telegram.private_results import PrivateResults
 from bot.telegram.reminders import SNOOZE, TelegramCourier
 from bot.telegram.schedule import GroupSchedule
 from conversations.i18n import N_
@@ -82,7 +83,8 @@ class TelegramChannel:
         self.groups = Groups(assessments, bot)
         self.courier = TelegramCourier(assessments, bot)
         self.schedule = GroupSchedule(assessments, bot)
-        self.personal_data = PersonalData(assessments, bot)
+        self.private_results = PrivateResults(assessments, bot, self.private.where)
+        self.personal_data = PersonalData(assessments, bot, self.private.drop_cached)
         self.privacy = GroupPrivacy(assessments, bot)
         self._seen: OrderedDict[int, None] = OrderedDict()
         self._since_pruned = 0
@@ -98,10 +100,10 @@ class TelegramChannel:
                 CommandHandler(name, handler, private)
                 for name, handler in (
                     ("language", p.language),
-                    ("report", p.report),
-                    ("plan", p.plan),
-                    ("export", p.export),
-                    ("forget_me", p.forget_me),
+                    ("report", self.private_results.report),
+                    ("plan", self.private_results.plan),
+                    ("export", self.private_results.export),
+                    ("forget_me", self.personal_data.forget_me),
                     ("export_me", self.personal_data.export_me),
                     ("away", self.courier.away),
                 )
@@ -125,7 +127,7 @@ class TelegramChannel:
             ),
             CallbackQueryHandler(g.tick, pattern=r"^p:"),
             CallbackQueryHandler(p.switch_team, pattern=r"^go:[0-9]{1,9}$"),
-            CallbackQueryHandler(p.confirm_forget, pattern=r"^forget:"),
+            CallbackQueryHandler(self.personal_data.confirm_forget, pattern=r"^forget:"),
             CallbackQueryHandler(self.courier.snoozed, pattern=rf"^{SNOOZE}:"),
             CallbackQueryHandler(self.schedule.pressed, pattern=r"^sch:"),
             CallbackQueryHandler(p.button),

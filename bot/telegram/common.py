@@ -12,7 +12,9 @@ from telegram import Bot, CallbackQuery, ChatMember, Update, User
 from telegram.error import TelegramError
 from telegram.ext import ContextTypes
 
-from bot.assessments import Assessments, Participant, UserError
+from bot.assessments import Assessments
+from bot.service_errors import UserError
+from bot.service_types import Participant
 from conversations.i18n import Localizer
 
 PLATFORM = "telegram"

@@ -23,8 +23,9 @@ from telegram import (
 from telegram.error import TelegramError
 
 from bot.anonymity import anonymous_counts
-from bot.assessments import MAX_DEADLINE_DAYS, UserError, parse_deadline
+from bot.deadlines import MAX_DEADLINE_DAYS, parse_deadline
 from bot.press_checks import ANOTHER_TEAM, NOT_FOR_YOU, checklist_team_id
+from bot.service_errors import UserError
 from bot.telegram.common import (
     PLATFORM,
     Context,

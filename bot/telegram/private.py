@@ -25,14 +25,8 @@ from telegram import (
 from telegram.error import TelegramError
 
 from bot import anonymity, disclosure
-from bot.assessments import (
-    AlreadyHandled,
-    NoLongerOpen,
-    Opened,
-    Pending,
-    UserError,
-    forgotten_text,
-)
+from bot.service_errors import AlreadyHandled, NoLongerOpen, UserError
+from bot.service_types import Opened, Pending
 from bot.telegram.common import (
     PLATFORM,
     Context,
@@ -40,10 +34,8 @@ from bot.telegram.common import (
     acknowledge,
     is_personal,
     participant,
-    personal_team_id,
 )
-from bot.telegram.render import plan_text, render, report_text, unpin
-from bot.telegram.results import results_withheld, send_export
+from bot.telegram.render import render, report_text, unpin
 from conversations.engine import Turn
 from conversations.i18n import N_, Localizer
 from conversations.replies import (
@@ -55,7 +47,6 @@ from conversations.replies import (
     Submitted,
     Tone,
 )
-from storage.models import Team
 
 Step = Callable[[int], Awaitable[Turn]]
 
@@ -72,7 +63,7 @@ class PrivateChat(Handlers):
 
     # ------------------------------------------------------------------ where a person is
 
-    async def _where(self, user: User) -> Opened | None:
+    async def where(self, user: User) -> Opened | None:
         """The response the person is answering: remembered, else the one they were last
         busy with in a snapshot still open."""
         opened = self._opened.get(user.id) or await self.assessments.current(PLATFORM, str(user.id))
@@ -228,107 +219,10 @@ class PrivateChat(Handlers):
         """/language tr: the engine's own language switch, for this and later snapshots."""
         await self._typed(update, " ".join(["language", *(context.args or [])]))
 
-    async def forget_me(self, update: Update, _context: Context) -> None:
-        """Ask before deleting: the buttons answer in `confirm_forget`."""
-        message = update.effective_message
-        if message is None:
-            return
-        loc = self.loc_for(update.effective_user)
-        yes = InlineKeyboardButton(loc._("Yes, delete my answers"), callback_data="forget:yes")
-        no = InlineKeyboardButton(loc._("Cancel"), callback_data="forget:no")
-        await message.reply_text(
-            loc._(
-                "This deletes your answers for every team, here and in any group assessment. "
-                "Snapshots already closed keep your scale answers as anonymous numbers, so "
-                "team results stay as they were published; your name and written answers go. "
-                "Delete them?"
-            ),
-            reply_markup=InlineKeyboardMarkup([[yes, no]]),
-        )
-
-    async def confirm_forget(self, update: Update, _context: Context) -> None:
-        query, user = update.callback_query, update.effective_user
-        if query is None or user is None:
-            return
-        await acknowledge(query)
-        message = query.message
-        if message is None or message.chat.type != Chat.PRIVATE:
-            return
-        loc = self.loc_for(user)
-        if query.data != "forget:yes":
-            text = loc._("Nothing was deleted.")
-        else:
-            deleted, kept = await self.assessments.forget_everywhere(
-                PLATFORM,
-                str(user.id),
-                own_teams=[personal_team_id(user)],
-                names=[participant(user).person_name],  # their name now, if it changed
-            )
-            self._opened.pop(user.id, None)
-            self._question_messages.pop(message.chat.id, None)
-            text = forgotten_text(loc, deleted, kept)
-        if isinstance(message, Message):
-            with contextlib.suppress(TelegramError):
-                await message.edit_text(text)
-
-    async def report(self, update: Update, _context: Context) -> None:
-        """The report of the team the person answers for (their own, or their group's)."""
-        mine = await self._mine(update)
-        if mine is not None:
-            team, loc, message = mine
-            built = await self.assessments.report(team, loc.locale)
-            await message.reply_text(report_text(built.view))
-
-    async def plan(self, update: Update, _context: Context) -> None:
-        """The plan of the last snapshot whose results may be shown (bot/disclosure.py)."""
-        mine = await self._members_team(update)
-        if mine is not None:
-            team, loc, message = mine
-            current = await self.assessments.plan(team)
-            if not current.items and await results_withheld(self, team, loc, message):
-                return
-            outgoing = plan_text(current, loc, self.assessments.questionnaire)
-            # Only a personal plan is ticked here; a team ticks its plan in its group.
-            personal = is_personal(team.external_id)
-            await message.reply_text(
-                outgoing.text, reply_markup=outgoing.keyboard if personal else None
-            )
-
-    async def export(self, update: Update, context: Context) -> None:
-        """/export or /export pdf: the report as a PDF; /export csv: the dimension scores."""
-        mine = await self._mine(update)
-        if mine is not None:
-            team, loc, _message = mine
-            await send_export(self, update, context, team, loc)
-
-    async def _mine(self, update: Update) -> tuple[Team, Localizer, Message] | None:
-        """The team of the person's current response and their language — None when there
-        is none, or its results so far are hidden (each said so)."""
-        mine = await self._members_team(update)
-        if mine is None or await results_withheld(self, *mine):
-            return None
-        return mine
-
-    async def _members_team(self, update: Update) -> tuple[Team, Localizer, Message] | None:
-        """The team of the person's current response, if they are still its member (else
-        said why not), and their language."""
-        user, message = update.effective_user, update.effective_message
-        opened = await self._where(user) if user else None
-        if message is None:
-            return None
-        if opened is None:
-            await self.say(update, N_("You have no assessment yet. Send /start to begin one."))
-            return None
-        team, loc = await self.assessments.team(opened.team_id), self._loc(opened)
-        if user is not None and not await self.is_member(team.external_id, user.id):
-            # Left the group (or was removed): the team's results are no longer theirs to see.
-            gone = loc._(
-                "You are no longer a member of “{team}”, so its results are not shown to you.",
-                team=team.name,
-            )
-            await message.reply_text(gone)
-            return None
-        return team, loc, message
+    def drop_cached(self, user_id: int, chat_id: int) -> None:
+        """Forget what is remembered of the person's answering (after forget-me)."""
+        self._opened.pop(user_id, None)
+        self._question_messages.pop(chat_id, None)
 
     def _loc(self, opened: Opened) -> Localizer:
         return self.assessments.localizer(opened.turn.state.locale)

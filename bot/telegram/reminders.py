@@ -14,7 +14,7 @@ import logging
 from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
 from telegram.error import BadRequest, Forbidden
 
-from bot.assessments import Assessments, UserError
+from bot.assessments import Assessments
 from bot.scheduling import cycle as kinds
 from bot.scheduling.reminders import (
     Context,
@@ -27,6 +27,7 @@ from bot.scheduling.reminders import (
 )
 from bot.scheduling.sender import Outcome, Outgoing, Skip
 from bot.scheduling.snooze_checks import may_snooze
+from bot.service_errors import UserError
 from bot.telegram.common import PLATFORM, Handlers, acknowledge, display_name, is_personal
 from bot.telegram.common import Context as Context_
 from bot.telegram.membership import runs_team

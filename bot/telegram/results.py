@@ -6,9 +6,9 @@ from __future__ import annotations
 from telegram import Message, Update
 from telegram.error import TelegramError
 
-from bot.assessments import ResultsWithheld, UserError
 from bot.reports.exports import export_csv
 from bot.reports.pdf import report_pdf
+from bot.service_errors import ResultsWithheld, UserError
 from bot.telegram.common import Context, Handlers, log
 from bot.telegram.render import plan_text, report_text
 from conversations.i18n import Localizer

@@ -12,9 +12,9 @@ from typing import Any
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
 from telegram.error import BadRequest
 
-from bot.assessments import UserError
 from bot.scheduling import settings
 from bot.scheduling.reminders import zone_or_none
+from bot.service_errors import UserError
 from bot.telegram.common import PLATFORM, Context, acknowledge
 from bot.telegram.groups import Groups
 from conversations.i18n import N_, Localizer, fold

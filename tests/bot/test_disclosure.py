@@ -6,7 +6,8 @@ from __future__ import annotations
 import pytest
 
 from bot import anonymity
-from bot.assessments import Assessments, ResultsWithheld
+from bot.assessments import Assessments
+from bot.service_errors import ResultsWithheld
 from tests.bot.test_history import TEAM, as_operator, take
 
 

@@ -11,8 +11,10 @@ from collections.abc import Callable
 import pytest
 from sqlalchemy import select
 
-from bot.assessments import Assessments, Participant, UserError
+from bot.assessments import Assessments
 from bot.reports.exports import export_csv, export_json
+from bot.service_errors import UserError
+from bot.service_types import Participant
 from conversations.questions import QuestionKind
 from conversations.report_view import SectionKind
 from conversations.state import REVIEW, ResponseStatus

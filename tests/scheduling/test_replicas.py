@@ -32,8 +32,9 @@ import pytest
 from aiohttp import web
 from sqlalchemy import func, select, text
 
-from bot.assessments import Assessments, Participant
+from bot.assessments import Assessments
 from bot.rosters import Rosters, Schedule
+from bot.service_types import Participant
 from bot.telegram.reminders import CONCURRENCY
 from conversations.questions import QuestionKind
 from conversations.state import REVIEW

@@ -10,7 +10,8 @@ import json
 import pytest
 
 from bot.anonymity import set_threshold
-from bot.assessments import Assessments, Participant
+from bot.assessments import Assessments
+from bot.service_types import Participant
 from bot.slack.app import SlackChannel
 from bot.slack.common import PLATFORM, team_key
 from conversations.i18n import Localizer

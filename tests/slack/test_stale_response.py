@@ -7,7 +7,8 @@ from __future__ import annotations
 
 import pytest
 
-from bot.assessments import Assessments, Opened, Participant
+from bot.assessments import Assessments
+from bot.service_types import Opened, Participant
 from bot.slack.app import SlackChannel
 from bot.slack.common import PLATFORM
 from tests.slack.fake_slack import FakeSlack

@@ -7,7 +7,8 @@ import asyncio
 import pytest
 from sqlalchemy import func, select, text, update
 
-from bot.assessments import Assessments, Participant
+from bot.assessments import Assessments
+from bot.service_types import Participant
 from conversations.state import REVIEW, AnswerState, ResponseState, ResponseStatus
 from storage import answering
 from storage.database import Database, SchemaError

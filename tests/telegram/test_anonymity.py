@@ -10,7 +10,8 @@ from typing import Any
 
 import pytest
 
-from bot.assessments import Assessments, Participant
+from bot.assessments import Assessments
+from bot.service_types import Participant
 from conversations.i18n import Localizer
 from conversations.questionnaire import Questionnaire
 from storage.database import Database

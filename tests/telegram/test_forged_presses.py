@@ -11,7 +11,8 @@ from typing import Any
 
 import pytest
 
-from bot.assessments import MAX_DEADLINE_DAYS, Assessments
+from bot.assessments import Assessments
+from bot.deadlines import MAX_DEADLINE_DAYS
 from bot.scheduling import cycle as kinds
 from storage import outbox
 from tests.scheduling.helpers import outbox_rows

@@ -9,7 +9,8 @@ from typing import Any
 
 import pytest
 
-from bot.assessments import Assessments, Participant
+from bot.assessments import Assessments
+from bot.service_types import Participant
 from bot.telegram.common import PLATFORM
 from storage.models import Team
 from tests.telegram.fake_bot_api import FakeBotApi
