@@ -8,12 +8,24 @@ state shared between threads.
 
 from __future__ import annotations
 
-import io
 import itertools
 import math
 from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING, cast
 
+from bot.reports import chart_style as style
+from bot.reports.chart_style import (
+    BACKING,
+    BANDS,
+    BASE_SIZE,
+    DENSE,
+    FONT,
+    GRID,
+    LINESTYLES,
+    MARKERS,
+    MUTED_TEXT,
+    PALETTE,
+)
 from conversations.history import SnapshotScore, scored
 from conversations.i18n import Localizer
 from conversations.questionnaire import Questionnaire
@@ -21,97 +33,7 @@ from conversations.questionnaire import Questionnaire
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
     from matplotlib.figure import Figure
-    from matplotlib.font_manager import FontProperties
     from matplotlib.projections.polar import PolarAxes
-
-# Paul Tol's "muted" scheme: distinguishable with the common colour-vision deficiencies.
-PALETTE = (
-    "#CC6677",
-    "#332288",
-    "#DDCC77",
-    "#117733",
-    "#88CCEE",
-    "#882255",
-    "#44AA99",
-    "#999933",
-    "#AA4499",
-)
-MARKERS = ("o", "s", "^", "D", "v", "P", "X", "<", ">")
-LINESTYLES = ("-", "--", "-.", ":")
-# DejaVu Sans ships with matplotlib and covers Turkish (İ ı ğ ş), so no glyph goes missing
-# whatever fonts the server has.
-FONT = "DejaVu Sans"
-DPI = 110
-BASE_SIZE = 14
-GRID = "#B0B0B0"
-MUTED_TEXT = "#555555"
-BANDS = ("#FAFAFA", "#EFEFEF")
-DENSE = 12  # snapshots on the trend beyond which markers shrink and point labels thin out
-# A white backing that keeps a label readable where lines cross it.
-BACKING = {"boxstyle": "round,pad=0.2", "facecolor": "white", "edgecolor": "none", "alpha": 0.85}
-
-
-def _figure(width: float, height: float, *, constrained: bool = True) -> Figure:
-    from matplotlib.figure import Figure
-
-    return Figure(
-        figsize=(width, height),
-        dpi=DPI,
-        facecolor="white",
-        layout="constrained" if constrained else None,
-    )
-
-
-def _font(size: float = BASE_SIZE, weight: str = "normal") -> FontProperties:
-    from matplotlib.font_manager import FontProperties
-
-    return FontProperties(family=FONT, size=size, weight=weight)
-
-
-def _png(figure: Figure) -> bytes:
-    from matplotlib.backends.backend_agg import FigureCanvasAgg
-    from PIL import Image
-
-    canvas = FigureCanvasAgg(figure)
-    raw = io.BytesIO()
-    figure.savefig(raw, format="raw", dpi=DPI, facecolor="white")
-    picture = Image.frombytes("RGBA", canvas.get_width_height(), raw.getvalue())
-    # Flat colours and text compress well on a 256-colour palette: a third of the bytes of
-    # full colour and no visible change. Dithering would only add noise around the text.
-    palette = picture.convert("RGB").quantize(256, dither=Image.Dither.NONE)
-    buffer = io.BytesIO()
-    palette.save(buffer, format="PNG", optimize=True)
-    return buffer.getvalue()
-
-
-def _two_lines(text: str, width: int = 15) -> str:
-    """Break a long label at the space nearest its middle, so it takes at most two lines."""
-    if len(text) <= width or " " not in text:
-        return text
-    middle = len(text) / 2
-    cut = min((i for i, ch in enumerate(text) if ch == " "), key=lambda i: abs(i - middle))
-    return f"{text[:cut]}\n{text[cut + 1 :]}"
-
-
-def _legend_label(snapshot: SnapshotScore, loc: Localizer) -> str:
-    return loc._(
-        "Snapshot {number} · {date}", number=snapshot.number, date=loc.date(snapshot.opened_on)
-    )
-
-
-def _no_scores_note(ax: Axes, loc: Localizer) -> None:
-    ax.text(
-        0.5,
-        0.5,
-        loc._("No scores yet"),
-        transform=ax.transAxes,
-        ha="center",
-        va="center",
-        fontproperties=_font(BASE_SIZE + 4),
-        color=MUTED_TEXT,
-        bbox={"boxstyle": "round,pad=0.5", "facecolor": "white", "edgecolor": GRID},
-    )
-
 
 # ---------------------------------------------------------------------------------------- radar
 
@@ -164,7 +86,7 @@ def _radar_grid(ax: PolarAxes, questionnaire: Questionnaire, loc: Localizer) -> 
             ha="center",
             va="center",
             zorder=7,
-            fontproperties=_font(BASE_SIZE - 2),
+            fontproperties=style.font(BASE_SIZE - 2),
             color=MUTED_TEXT,
             bbox=BACKING,
         )
@@ -176,10 +98,10 @@ def _radar_grid(ax: PolarAxes, questionnaire: Questionnaire, loc: Localizer) -> 
         ax.text(
             angle,
             108,
-            _two_lines(loc._(dimension.title)),
+            style.two_lines(loc._(dimension.title)),
             ha=ha,
             va=va,
-            fontproperties=_font(BASE_SIZE),
+            fontproperties=style.font(BASE_SIZE),
         )
     return angles
 
@@ -205,7 +127,7 @@ def _radar_shape(
         linewidth=3 if latest else 2.5,
         linestyle="-" if latest else "--",
         zorder=4 if latest else 3,
-        label=_legend_label(snapshot, loc),
+        label=style.legend_label(snapshot, loc),
     )
     if latest:
         ax.fill(closed_angles, closed_values, color=color, alpha=0.22, zorder=2)
@@ -230,13 +152,13 @@ def radar_png(
     questionnaire: Questionnaire, history: Sequence[SnapshotScore], loc: Localizer
 ) -> bytes:
     """The latest scored snapshot's dimension scores, over the previous scored one if any."""
-    figure = _figure(11, 10, constrained=False)
+    figure = style.figure(11, 10, constrained=False)
     ax = _radar_axes(figure)
     angles = _radar_grid(ax, questionnaire, loc)
     with_scores = scored(history)
     if not with_scores:
-        _no_scores_note(ax, loc)
-        return _png(figure)
+        style.no_scores_note(ax, loc)
+        return style.png(figure)
 
     latest = with_scores[-1]
     if len(with_scores) > 1:
@@ -247,7 +169,7 @@ def radar_png(
     figure.suptitle(
         loc._("Level {number} · {name}", number=level.number, name=loc._(level.name)),
         y=0.968,
-        fontproperties=_font(BASE_SIZE + 8, "bold"),
+        fontproperties=style.font(BASE_SIZE + 8, "bold"),
     )
     if latest.result.overall is not None:
         figure.text(
@@ -258,7 +180,7 @@ def radar_png(
             ),
             ha="center",
             va="center",
-            fontproperties=_font(BASE_SIZE + 2),
+            fontproperties=style.font(BASE_SIZE + 2),
             color=MUTED_TEXT,
         )
     figure.legend(
@@ -266,9 +188,9 @@ def radar_png(
         bbox_to_anchor=(0.5, 0.015),
         ncols=1,
         frameon=False,
-        prop=_font(BASE_SIZE),
+        prop=style.font(BASE_SIZE),
     )
-    return _png(figure)
+    return style.png(figure)
 
 
 # ---------------------------------------------------------------------------------------- trend
@@ -306,7 +228,7 @@ def _level_strip(
     ax.yaxis.tick_right()
     ax.set_yticks(range(1, 5))
     ax.set_yticklabels([loc._(level.name) for level in questionnaire.levels])
-    ax.set_ylabel(loc._("Level"), fontproperties=_font(BASE_SIZE))
+    ax.set_ylabel(loc._("Level"), fontproperties=style.font(BASE_SIZE))
     levels = _gapped(s.result.level if s.scored else None for s in history)
     _bridge(ax, levels, 1.5)
     ax.plot(
@@ -328,7 +250,7 @@ def _score_lines(
     ax.set_ylim(-3, 106)
     ax.set_yticks([0, 25, 50, 75, 100])
     ax.grid(axis="y", color="#E3E3E3", linewidth=1)
-    ax.set_ylabel(loc._("Score (0–100)"), fontproperties=_font(BASE_SIZE))
+    ax.set_ylabel(loc._("Score (0–100)"), fontproperties=style.font(BASE_SIZE))
     overall = _gapped(s.result.overall for s in history)
     _bridge(ax, overall, 2)
     # Drawn first so that it heads the legend.
@@ -366,7 +288,7 @@ def _score_lines(
             textcoords="offset points",
             ha="center",
             zorder=5,
-            fontproperties=_font(BASE_SIZE, "bold"),
+            fontproperties=style.font(BASE_SIZE, "bold"),
             bbox=BACKING,
         )
 
@@ -375,9 +297,9 @@ def trend_png(
     questionnaire: Questionnaire, history: Sequence[SnapshotScore], loc: Localizer
 ) -> bytes:
     """Overall and dimension scores per snapshot, under a strip of the level each one reached."""
-    figure = _figure(12.5, 8)
+    figure = style.figure(12.5, 8)
     level_ax, score_ax = figure.subplots(2, 1, sharex=True, height_ratios=[1.25, 4])
-    figure.suptitle(loc._("Scores over time"), fontproperties=_font(BASE_SIZE + 6, "bold"))
+    figure.suptitle(loc._("Scores over time"), fontproperties=style.font(BASE_SIZE + 6, "bold"))
     _level_strip(level_ax, questionnaire, history, loc)
     _score_lines(score_ax, questionnaire, history, loc)
 
@@ -404,7 +326,7 @@ def trend_png(
             rotation=90,
             ha="center",
             va="center",
-            fontproperties=_font(BASE_SIZE - 1),
+            fontproperties=style.font(BASE_SIZE - 1),
             color=MUTED_TEXT,
             zorder=2,
             bbox={"boxstyle": "square,pad=0.3", "facecolor": "#F3F3F3", "edgecolor": "none"},
@@ -434,8 +356,8 @@ def trend_png(
             bbox_to_anchor=(1.01, 0.5),
             frameon=False,
             handlelength=3,
-            prop=_font(BASE_SIZE - 1),
+            prop=style.font(BASE_SIZE - 1),
         )
     else:
-        _no_scores_note(score_ax, loc)
-    return _png(figure)
+        style.no_scores_note(score_ax, loc)
+    return style.png(figure)

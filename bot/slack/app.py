@@ -36,8 +36,10 @@ from bot.assessments import Assessments
 from bot.slack.blocks import ANSWER_ACTION, PLAN_ACTION
 from bot.slack.commands import Commands
 from bot.slack.common import PLATFORM, Body, Shared, log
-from bot.slack.dm import START_ACTION, DirectMessages, dedupe_key
+from bot.slack.deliveries import dedupe_key
+from bot.slack.dm import DirectMessages
 from bot.slack.home import ENTER_ACTION, SCHEDULE_ACTION, SCHEDULE_VIEW, Home
+from bot.slack.invitation import START_ACTION
 from bot.slack.reminders import SNOOZE_ACTION, SlackCourier
 from bot.slack.results import Results
 
@@ -253,7 +255,7 @@ class SlackChannel:
     ) -> None:
         await ack()
         async with self._busy():
-            await self.commands.confirm_forget(body, client, respond)
+            await self.commands.personal.confirm_forget(body, client, respond)
 
     async def _enter(self, ack: AsyncAck, body: Body, client: AsyncWebClient) -> None:
         await ack()

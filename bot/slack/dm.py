@@ -10,8 +10,6 @@ earlier snapshot's questionnaire gets an ephemeral note and changes nothing.
 from __future__ import annotations
 
 import contextlib
-import hashlib
-import re
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, replace
 
@@ -24,9 +22,6 @@ from bot.service_errors import AlreadyHandled, NoLongerOpen, UserError
 from bot.service_types import Invitation, Opened
 from bot.slack.blocks import (
     SlackMessage,
-    actions,
-    button,
-    context,
     escape,
     render,
     report_blocks,
@@ -43,6 +38,8 @@ from bot.slack.common import (
     personal_team_id,
     where_pressed,
 )
+from bot.slack.deliveries import as_typed, dedupe_key, interaction_key
+from bot.slack.invitation import NOT_A_MEMBER, invitation_message
 from bot.slack.membership import has_left, may_join
 from conversations.engine import Turn
 from conversations.i18n import N_, Localizer
@@ -57,11 +54,6 @@ from conversations.replies import (
 )
 from storage.models import Team
 
-START_ACTION = "invite:start"
-NOT_A_MEMBER = N_(
-    "This invitation is for the members of {channel}; ask to be added to the channel."
-)
-
 
 @dataclass(frozen=True)
 class Live:
@@ -75,56 +67,6 @@ class Live:
 
 Step = Callable[[int], Awaitable[Turn]]
 OnSubmitted = Callable[[AsyncWebClient, int], Awaitable[bool]]  # True: it closed the snapshot
-
-
-def dedupe_key(kind: str, *parts: object) -> str:
-    """A fixed-size key for ``seen_updates``: ids of any length never share a prefix by
-    being cut short."""
-    digest = hashlib.sha256("\x1f".join(str(part) for part in parts).encode()).hexdigest()
-    return f"{kind}:{digest[:48]}"
-
-
-def interaction_key(body: Body) -> str | None:
-    """What makes one press unique: Slack sends the same payload again only for the same
-    press (a retry), never for a new one. None when the payload carries neither the action's
-    time stamp nor a trigger id: then every press counts."""
-    action = (body.get("actions") or [{}])[0]
-    user = (body.get("user") or {}).get("id", "")
-    unique = action.get("action_ts") or body.get("trigger_id")
-    if not unique:
-        return None
-    return dedupe_key("a", user, action.get("action_id"), action.get("value"), unique)
-
-
-SLACK_LINK = re.compile(r"<(?:mailto:)?([^|>]+)\|([^>]+)>|<(?:mailto:)?([^>]+)>")
-
-
-def as_typed(text: str) -> str:
-    """A message's text as the person typed it: Slack sends &, < and > as entities, and
-    links and e-mail addresses wrapped in <…|…>."""
-    text = SLACK_LINK.sub(lambda m: m.group(2) or m.group(3) or "", text)
-    return text.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
-
-
-def invitation_message(
-    loc: Localizer, team: Team, invitation: Invitation, count: int
-) -> SlackMessage:
-    intro = loc._(
-        "{team} is taking the customer-service maturity assessment (snapshot {number}).",
-        team=team.name,
-        number=invitation.number,
-    )
-    body = loc._(
-        "{count} short questions, about 10 minutes. Your answers stay private: the channel "
-        "sees only the team's results.",
-        count=count,
-    )
-    due = loc._("Please answer by {date}.", date=loc.date(invitation.deadline.date()))
-    start = button(loc._("Start"), START_ACTION, invitation.token, style="primary")
-    return SlackMessage(
-        f"{intro} {due}",
-        [section(f"📝 *{escape(intro)}*\n{escape(body)}"), context(escape(due)), actions([start])],
-    )
 
 
 class DirectMessages:

@@ -12,7 +12,8 @@ from bot.slack.common import PLATFORM
 from storage.models import Team
 
 if TYPE_CHECKING:
-    from bot.slack.commands import Call, Commands
+    from bot.slack.command_call import Call
+    from bot.slack.commands import Commands
 
 ANONYMOUS_COMMAND = "/maturity anonymous"
 
@@ -59,11 +60,11 @@ class PrivacySettings:
         up before the first assessment; anyone sees the settings of a team that exists."""
         commands = self.commands
         if not call.args:
-            return await commands._team(call)
-        if await commands._needs_channel(call):
+            return await commands.team_of(call)
+        if await commands.needs_channel(call):
             return None
         team = await self.assessments.team_at(PLATFORM, call.team_external_id)
-        if await commands._refuse_unless_admin(call, team):
+        if await commands.refuse_unless_admin(call, team):
             return None
         if team is None:
             team = await self.assessments.ensure_team(

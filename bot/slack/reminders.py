@@ -37,7 +37,8 @@ from bot.slack.common import (
     where_pressed,
     workspace_of_team,
 )
-from bot.slack.dm import START_ACTION, DirectMessages
+from bot.slack.dm import DirectMessages
+from bot.slack.invitation import START_ACTION
 from bot.slack.membership import tell_presser
 from bot.slack.results import Results
 from conversations.i18n import Localizer

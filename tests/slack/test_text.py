@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from bot.slack.blocks import BUTTON_CHARS, SECTION_CHARS, escape, render, unpin
-from bot.slack.dm import as_typed, dedupe_key
+from bot.slack.deliveries import as_typed, dedupe_key
 from conversations.replies import Button, QuestionReply
 
 

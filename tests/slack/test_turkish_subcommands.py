@@ -13,7 +13,7 @@ from sqlalchemy import select
 
 from bot.assessments import Assessments
 from bot.slack.app import SlackChannel
-from bot.slack.commands import ALIASES, SUBCOMMANDS
+from bot.slack.command_call import ALIASES, SUBCOMMANDS
 from bot.slack.common import PLATFORM, team_key
 from conversations.i18n import fold
 from storage import team_settings
